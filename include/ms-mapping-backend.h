@@ -1,0 +1,79 @@
+/* ms-mapping-backend.h: the interface that does the real mapping work
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(MS_INSIDE) && !defined(MS_COMPILATION)
+#error "Only <memoryset.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+#include "ms-version-macros.h"
+
+G_BEGIN_DECLS
+
+#define MS_TYPE_MAPPING_BACKEND (ms_mapping_backend_get_type ())
+
+MS_AVAILABLE_IN_ALL
+G_DECLARE_INTERFACE (MsMappingBackend, ms_mapping_backend, MS, MAPPING_BACKEND, GObject)
+
+/**
+ * MsMappingBackendInterface:
+ * @g_iface: the parent interface
+ * @map: installs a mapping of `[start, start + size)` with `flags`
+ * @unmap: removes the mapping of `[start, start + size)`
+ * @protect: changes the flags of the mapping of `[start, start + size)`
+ *
+ * The virtual methods of [iface@Ms.MappingBackend].
+ *
+ * Every method returns %TRUE on success. A backend is all-or-nothing:
+ * %FALSE means that the call changed nothing. A method left %NULL makes
+ * the operation that needs it fail.
+ *
+ * Since: 1.0
+ */
+struct _MsMappingBackendInterface
+{
+  GTypeInterface g_iface;
+
+  gboolean (*map)     (MsMappingBackend *self,
+                       guint64           start,
+                       guint64           size,
+                       guint64           flags,
+                       GObject          *page_table);
+  gboolean (*unmap)   (MsMappingBackend *self,
+                       guint64           start,
+                       guint64           size,
+                       GObject          *page_table);
+  gboolean (*protect) (MsMappingBackend *self,
+                       guint64           start,
+                       guint64           size,
+                       guint64           new_flags,
+                       GObject          *page_table);
+
+  /*< private >*/
+  gpointer padding[8];
+};
+
+MS_AVAILABLE_IN_ALL
+gboolean ms_mapping_backend_map     (MsMappingBackend *self,
+                                     guint64           start,
+                                     guint64           size,
+                                     guint64           flags,
+                                     GObject          *page_table);
+MS_AVAILABLE_IN_ALL
+gboolean ms_mapping_backend_unmap   (MsMappingBackend *self,
+                                     guint64           start,
+                                     guint64           size,
+                                     GObject          *page_table);
+MS_AVAILABLE_IN_ALL
+gboolean ms_mapping_backend_protect (MsMappingBackend *self,
+                                     guint64           start,
+                                     guint64           size,
+                                     guint64           new_flags,
+                                     GObject          *page_table);
+
+G_END_DECLS

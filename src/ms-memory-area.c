@@ -1,0 +1,252 @@
+/* ms-memory-area.c: one contiguous mapped range
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "ms-memory-area-private.h"
+
+/**
+ * MsMemoryArea:
+ *
+ * One contiguous range `[start, start + size)` of an address space, with
+ * one set of flags and the [iface@Ms.MappingBackend] that maps it.
+ *
+ * An area never changes once created. When a [class@Ms.MemorySet]
+ * shrinks, splits or re-flags an area, it replaces it with new areas, so
+ * an area that a caller holds keeps its values.
+ *
+ * Areas are reference counted: [method@Ms.MemoryArea.ref] and
+ * [method@Ms.MemoryArea.unref].
+ *
+ * Since: 1.0
+ */
+
+G_DEFINE_BOXED_TYPE (MsMemoryArea, ms_memory_area, ms_memory_area_ref, ms_memory_area_unref)
+
+static MsMemoryArea *
+memory_area_alloc (guint64           start,
+                   guint64           size,
+                   guint64           flags,
+                   MsMappingBackend *backend)
+{
+  MsMemoryArea *self = g_new (MsMemoryArea, 1);
+
+  self->start = start;
+  self->size = size;
+  self->flags = flags;
+  self->backend = g_object_ref (backend);
+  g_ref_count_init (&self->ref_count);
+
+  return self;
+}
+
+/**
+ * ms_memory_area_new:
+ * @start: the first address of the area
+ * @size: the size of the area, in bytes
+ * @flags: the area's flags; their meaning is the backend's business
+ * @backend: the backend that maps the area
+ *
+ * Creates an area covering `[start, start + size)`.
+ *
+ * The range is checked when the area is mapped: an empty area, or one
+ * that runs past the top of the address space, is refused by
+ * [method@Ms.MemorySet.map].
+ *
+ * Returns: (transfer full): a new area
+ *
+ * Since: 1.0
+ */
+MsMemoryArea *
+ms_memory_area_new (guint64           start,
+                    guint64           size,
+                    guint64           flags,
+                    MsMappingBackend *backend)
+{
+  g_return_val_if_fail (MS_IS_MAPPING_BACKEND (backend), NULL);
+
+  return memory_area_alloc (start, size, flags, backend);
+}
+
+MsMemoryArea *
+ms_memory_area_new_piece (const MsMemoryArea *area,
+                          guint64             start,
+                          guint64             end,
+                          guint64             flags)
+{
+  g_assert (area->start <= start && start < end && end <= ms_memory_area_end (area));
+
+  return memory_area_alloc (start, end - start, flags, area->backend);
+}
+
+/**
+ * ms_memory_area_ref:
+ * @self: an area
+ *
+ * Takes a reference on @self.
+ *
+ * Returns: (transfer full): @self
+ *
+ * Since: 1.0
+ */
+MsMemoryArea *
+ms_memory_area_ref (MsMemoryArea *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_ref_count_inc (&self->ref_count);
+
+  return self;
+}
+
+/**
+ * ms_memory_area_unref:
+ * @self: (transfer full): an area
+ *
+ * Drops a reference on @self, and frees it when that was the last one.
+ *
+ * Since: 1.0
+ */
+void
+ms_memory_area_unref (MsMemoryArea *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (g_ref_count_dec (&self->ref_count))
+    {
+      g_object_unref (self->backend);
+      g_free (self);
+    }
+}
+
+/**
+ * ms_memory_area_get_start:
+ * @self: an area
+ *
+ * Gets the first address of the area.
+ *
+ * Returns: the start address
+ *
+ * Since: 1.0
+ */
+guint64
+ms_memory_area_get_start (const MsMemoryArea *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->start;
+}
+
+/**
+ * ms_memory_area_get_end:
+ * @self: an area
+ *
+ * Gets the address just past the area: `start + size`.
+ *
+ * Returns: the end address (exclusive)
+ *
+ * Since: 1.0
+ */
+guint64
+ms_memory_area_get_end (const MsMemoryArea *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return ms_memory_area_end (self);
+}
+
+/**
+ * ms_memory_area_get_size:
+ * @self: an area
+ *
+ * Gets the size of the area.
+ *
+ * Returns: the size, in bytes
+ *
+ * Since: 1.0
+ */
+guint64
+ms_memory_area_get_size (const MsMemoryArea *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->size;
+}
+
+/**
+ * ms_memory_area_get_flags:
+ * @self: an area
+ *
+ * Gets the flags of the area.
+ *
+ * Returns: the flags
+ *
+ * Since: 1.0
+ */
+guint64
+ms_memory_area_get_flags (const MsMemoryArea *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->flags;
+}
+
+/**
+ * ms_memory_area_get_backend:
+ * @self: an area
+ *
+ * Gets the backend that maps the area.
+ *
+ * Returns: (transfer none): the backend
+ *
+ * Since: 1.0
+ */
+MsMappingBackend *
+ms_memory_area_get_backend (const MsMemoryArea *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->backend;
+}
+
+/**
+ * ms_memory_area_contains:
+ * @self: an area
+ * @addr: an address
+ *
+ * Checks whether @addr lies in the area: `start <= addr < start + size`.
+ *
+ * Returns: %TRUE if the area contains @addr
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_area_contains (const MsMemoryArea *self,
+                         guint64             addr)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return addr >= self->start && addr - self->start < self->size;
+}
+
+/**
+ * ms_memory_area_equal:
+ * @a: an area
+ * @b: another area
+ *
+ * Checks whether two areas have the same start, size, flags and backend.
+ *
+ * Returns: %TRUE if the areas are equal
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_area_equal (const MsMemoryArea *a,
+                      const MsMemoryArea *b)
+{
+  g_return_val_if_fail (a != NULL, FALSE);
+  g_return_val_if_fail (b != NULL, FALSE);
+
+  return a->start == b->start && a->size == b->size &&
+         a->flags == b->flags && a->backend == b->backend;
+}

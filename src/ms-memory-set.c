@@ -1,0 +1,964 @@
+/* ms-memory-set.c: the memory mappings of one address space
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "ms-memory-area-private.h"
+
+/**
+ * MsMemorySet:
+ *
+ * The memory mappings of one address space: the bookkeeping behind
+ * `mmap`, `munmap` and `mprotect`.
+ *
+ * A set holds [struct@Ms.MemoryArea]s that never overlap, ordered by
+ * start address. [method@Ms.MemorySet.map] adds an area,
+ * [method@Ms.MemorySet.unmap] removes a range, shrinking or splitting the
+ * areas it crosses, and [method@Ms.MemorySet.protect] changes the flags
+ * of a range, splitting areas at its boundaries. Each change is passed to
+ * the [iface@Ms.MappingBackend] of the area concerned, and the set never
+ * disagrees with its backends: when a backend refuses, the set describes
+ * exactly what the backends hold and the call fails with
+ * %MS_MAPPING_ERROR_BAD_STATE.
+ *
+ * Lookups ([method@Ms.MemorySet.find], [method@Ms.MemorySet.overlaps]),
+ * [method@Ms.MemorySet.map], [method@Ms.MemorySet.unmap] and
+ * [method@Ms.MemorySet.protect] cost O(log n) for each area they touch.
+ *
+ * A set is not thread-safe: use one set from one thread at a time, as
+ * with a `GTree`. Distinct sets are independent.
+ *
+ * Since: 1.0
+ */
+struct _MsMemorySet
+{
+  GObject parent_instance;
+
+  /* start address (see area_key()) -> MsMemoryArea, owned */
+  GTree *areas;
+
+  /* > 0 while a change, a foreach or a callback of this set runs: a
+   * change asked for then is refused instead of corrupting the walk. */
+  guint busy;
+};
+
+G_DEFINE_FINAL_TYPE (MsMemorySet, ms_memory_set, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_N_AREAS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+#define ADDR_FORMAT "%#" G_GINT64_MODIFIER "x"
+#define RANGE_FORMAT "[" ADDR_FORMAT ", " ADDR_FORMAT ")"
+
+/* The tree's key is the start address itself where it fits in a
+ * pointer, so that a lookup compares keys without leaving the tree's
+ * nodes; elsewhere it points at the area's start. */
+#if GLIB_SIZEOF_VOID_P >= 8
+# define area_key(area) (GSIZE_TO_POINTER ((area)->start))
+# define KEY_VALUE(key) ((guint64) GPOINTER_TO_SIZE (key))
+# define lookup_key(addr) (GSIZE_TO_POINTER (addr))
+#else
+# define area_key(area) ((gpointer) &(area)->start)
+# define KEY_VALUE(key) (*(const guint64 *) (key))
+# define lookup_key(addr) ((gpointer) &(addr))
+#endif
+
+static gint
+compare_keys (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  guint64 x = KEY_VALUE (a);
+  guint64 y = KEY_VALUE (b);
+
+  return (x > y) - (x < y);
+}
+
+static inline MsMemoryArea *
+node_area (GTreeNode *node)
+{
+  return g_tree_node_value (node);
+}
+
+/* The end of [start, start + size), or FALSE when it runs past 2^64 - 1. */
+static inline gboolean
+range_end (guint64  start,
+           guint64  size,
+           guint64 *end)
+{
+  if (size > G_MAXUINT64 - start)
+    return FALSE;
+
+  *end = start + size;
+  return TRUE;
+}
+
+/* The node of the area that contains @addr, or else of the first area
+ * after @addr; NULL when there is none. */
+static GTreeNode *
+node_at_or_after (MsMemorySet *self,
+                  guint64      addr)
+{
+  GTreeNode *after = g_tree_upper_bound (self->areas, lookup_key (addr));
+  GTreeNode *before = after != NULL ? g_tree_node_previous (after)
+                                    : g_tree_node_last (self->areas);
+
+  if (before != NULL && ms_memory_area_end (node_area (before)) > addr)
+    return before;
+
+  return after;
+}
+
+static void
+insert_area (MsMemorySet  *self,
+             MsMemoryArea *area)
+{
+  g_tree_insert_node (self->areas, area_key (area), area);
+}
+
+/* Puts @area in the place of the area with the same start address. */
+static void
+replace_area (MsMemorySet  *self,
+              MsMemoryArea *area)
+{
+  g_tree_replace_node (self->areas, area_key (area), area);
+}
+
+static void
+remove_area (MsMemorySet  *self,
+             MsMemoryArea *area)
+{
+  g_tree_remove (self->areas, area_key (area));
+}
+
+/* Starts a change of the set. The set keeps itself alive until
+ * end_change(), so a callback that drops the caller's last reference
+ * does not pull the set from under the running call. */
+static gboolean
+begin_change (MsMemorySet  *self,
+              const char   *operation,
+              guint64       start,
+              guint64       end,
+              GError      **error)
+{
+  if (self->busy > 0)
+    {
+      g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BUSY,
+                   "Cannot %s " RANGE_FORMAT ": the set is in the middle of "
+                   "another operation (called from a backend or a callback "
+                   "of the same set)",
+                   operation, start, end);
+      return FALSE;
+    }
+
+  self->busy++;
+  g_object_ref (self);
+
+  return TRUE;
+}
+
+static void
+end_change (MsMemorySet *self,
+            guint        n_areas_before)
+{
+  self->busy--;
+
+  if ((guint) g_tree_nnodes (self->areas) != n_areas_before)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_AREAS]);
+
+  g_object_unref (self);
+}
+
+typedef enum {
+  BACKEND_MAP,
+  BACKEND_UNMAP,
+  BACKEND_PROTECT,
+} BackendOperation;
+
+static const char * const backend_operation_names[] = { "map", "unmap", "protect" };
+
+/* Asks @area's backend to map, unmap or protect [start, end): TRUE when
+ * it did, otherwise FALSE with BAD_STATE in @error. */
+static gboolean
+backend_call (BackendOperation   operation,
+              const MsMemoryArea *area,
+              guint64             start,
+              guint64             end,
+              guint64             flags,
+              GObject            *page_table,
+              GError            **error)
+{
+  MsMappingBackendInterface *iface = MS_MAPPING_BACKEND_GET_IFACE (area->backend);
+  const char *name = backend_operation_names[operation];
+  gboolean done;
+
+  switch (operation)
+    {
+    case BACKEND_MAP:
+      if (iface->map == NULL)
+        goto missing;
+      done = iface->map (area->backend, start, end - start, flags, page_table);
+      break;
+
+    case BACKEND_UNMAP:
+      if (iface->unmap == NULL)
+        goto missing;
+      done = iface->unmap (area->backend, start, end - start, page_table);
+      break;
+
+    case BACKEND_PROTECT:
+      if (iface->protect == NULL)
+        goto missing;
+      done = iface->protect (area->backend, start, end - start, flags, page_table);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (!done)
+    g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE,
+                 "Failed to %s " RANGE_FORMAT ": the backend (%s) refused",
+                 name, start, end, G_OBJECT_TYPE_NAME (area->backend));
+  return done;
+
+missing:
+  g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE,
+               "Cannot %s " RANGE_FORMAT ": the backend (%s) does not "
+               "implement the %s method",
+               name, start, end, G_OBJECT_TYPE_NAME (area->backend), name);
+  return FALSE;
+}
+
+/* Unmaps [start, end) from the set and the backends, piece by piece. On
+ * a backend failure the pieces already unmapped stay unmapped and the
+ * failed area is left whole. */
+static gboolean
+unmap_range (MsMemorySet  *self,
+             guint64       start,
+             guint64       end,
+             GObject      *page_table,
+             GError      **error)
+{
+  GTreeNode *node = node_at_or_after (self, start);
+
+  while (node != NULL && node_area (node)->start < end)
+    {
+      g_autoptr(MsMemoryArea) area = ms_memory_area_ref (node_area (node));
+      guint64 area_end = ms_memory_area_end (area);
+      guint64 piece_start = MAX (area->start, start);
+      guint64 piece_end = MIN (area_end, end);
+
+      if (!backend_call (BACKEND_UNMAP, area, piece_start, piece_end, 0, page_table, error))
+        return FALSE;
+
+      /* Only @node changes below, so its successor stays valid. */
+      node = g_tree_node_next (node);
+
+      if (area->start < piece_start)
+        replace_area (self, ms_memory_area_new_piece (area, area->start, piece_start, area->flags));
+      else
+        remove_area (self, area);
+
+      if (piece_end < area_end)
+        insert_area (self, ms_memory_area_new_piece (area, piece_end, area_end, area->flags));
+    }
+
+  return TRUE;
+}
+
+/* Gives each area piece in [start, end) the flags @update_flags asks
+ * for, splitting the areas that cross the range's boundaries. */
+static gboolean
+protect_range (MsMemorySet       *self,
+               guint64            start,
+               guint64            end,
+               GObject           *page_table,
+               MsUpdateFlagsFunc  update_flags,
+               gpointer           user_data,
+               GError           **error)
+{
+  GTreeNode *node = node_at_or_after (self, start);
+
+  while (node != NULL && node_area (node)->start < end)
+    {
+      g_autoptr(MsMemoryArea) area = ms_memory_area_ref (node_area (node));
+      guint64 area_end = ms_memory_area_end (area);
+      guint64 piece_start = MAX (area->start, start);
+      guint64 piece_end = MIN (area_end, end);
+      guint64 new_flags = area->flags;
+
+      node = g_tree_node_next (node);
+
+      if (!update_flags (area->flags, &new_flags, user_data) || new_flags == area->flags)
+        continue;
+
+      if (!backend_call (BACKEND_PROTECT, area, piece_start, piece_end, new_flags, page_table, error))
+        return FALSE;
+
+      /* The first piece keeps the area's start, and so its place in the
+       * tree; the others are new. */
+      if (area->start < piece_start)
+        {
+          replace_area (self, ms_memory_area_new_piece (area, area->start, piece_start, area->flags));
+          insert_area (self, ms_memory_area_new_piece (area, piece_start, piece_end, new_flags));
+        }
+      else
+        {
+          replace_area (self, ms_memory_area_new_piece (area, piece_start, piece_end, new_flags));
+        }
+
+      if (piece_end < area_end)
+        insert_area (self, ms_memory_area_new_piece (area, piece_end, area_end, area->flags));
+    }
+
+  return TRUE;
+}
+
+static void
+ms_memory_set_finalize (GObject *object)
+{
+  MsMemorySet *self = (MsMemorySet *) object;
+
+  g_clear_pointer (&self->areas, g_tree_unref);
+
+  G_OBJECT_CLASS (ms_memory_set_parent_class)->finalize (object);
+}
+
+static void
+ms_memory_set_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  MsMemorySet *self = MS_MEMORY_SET (object);
+
+  switch (prop_id)
+    {
+    case PROP_N_AREAS:
+      g_value_set_uint (value, ms_memory_set_get_n_areas (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ms_memory_set_class_init (MsMemorySetClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ms_memory_set_finalize;
+  object_class->get_property = ms_memory_set_get_property;
+
+  /**
+   * MsMemorySet:n-areas: (getter get_n_areas)
+   *
+   * The number of areas in the set.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_N_AREAS] =
+    g_param_spec_uint ("n-areas", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ms_memory_set_init (MsMemorySet *self)
+{
+  self->areas = g_tree_new_full (compare_keys, NULL, NULL,
+                                 (GDestroyNotify) ms_memory_area_unref);
+}
+
+/**
+ * ms_memory_set_new:
+ *
+ * Creates an empty set.
+ *
+ * Returns: (transfer full): a new set
+ *
+ * Since: 1.0
+ */
+MsMemorySet *
+ms_memory_set_new (void)
+{
+  return g_object_new (MS_TYPE_MEMORY_SET, NULL);
+}
+
+/**
+ * ms_memory_set_get_n_areas: (get-property n-areas)
+ * @self: a set
+ *
+ * Gets the number of areas in the set.
+ *
+ * Returns: the number of areas
+ *
+ * Since: 1.0
+ */
+guint
+ms_memory_set_get_n_areas (MsMemorySet *self)
+{
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), 0);
+
+  return g_tree_nnodes (self->areas);
+}
+
+/**
+ * ms_memory_set_is_empty:
+ * @self: a set
+ *
+ * Checks whether the set has no area.
+ *
+ * Returns: %TRUE if the set is empty
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_set_is_empty (MsMemorySet *self)
+{
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), TRUE);
+
+  return g_tree_nnodes (self->areas) == 0;
+}
+
+/**
+ * ms_memory_set_overlaps:
+ * @self: a set
+ * @start: the first address of the range
+ * @size: the size of the range
+ *
+ * Checks whether any area intersects `[start, start + size)`. An empty
+ * range overlaps nothing; a range that runs past the top of the address
+ * space is taken to end there.
+ *
+ * Returns: %TRUE if an area intersects the range
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_set_overlaps (MsMemorySet *self,
+                        guint64      start,
+                        guint64      size)
+{
+  GTreeNode *node;
+  guint64 end;
+
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
+
+  if (size == 0)
+    return FALSE;
+
+  /* No area holds the last address, so clamping there is exact. */
+  if (!range_end (start, size, &end))
+    end = G_MAXUINT64;
+
+  node = node_at_or_after (self, start);
+
+  return node != NULL && node_area (node)->start < end;
+}
+
+/**
+ * ms_memory_set_find:
+ * @self: a set
+ * @addr: an address
+ *
+ * Finds the area that contains @addr.
+ *
+ * Returns: (nullable) (transfer none): the area with
+ *   `start <= addr < end`, or %NULL if @addr is not mapped
+ *
+ * Since: 1.0
+ */
+MsMemoryArea *
+ms_memory_set_find (MsMemorySet *self,
+                    guint64      addr)
+{
+  GTreeNode *node;
+
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), NULL);
+
+  node = node_at_or_after (self, addr);
+  if (node == NULL || node_area (node)->start > addr)
+    return NULL;
+
+  return node_area (node);
+}
+
+/* Rounds @addr up to a multiple of @align (a power of two); FALSE when
+ * that runs past 2^64 - 1. */
+static inline gboolean
+align_up (guint64  addr,
+          guint64  align,
+          guint64 *aligned)
+{
+  if (addr > G_MAXUINT64 - (align - 1))
+    return FALSE;
+
+  *aligned = (addr + align - 1) & ~(align - 1);
+  return TRUE;
+}
+
+/**
+ * ms_memory_set_find_free_area:
+ * @self: a set
+ * @hint: the lowest address wanted
+ * @size: the size of the free range wanted, a multiple of @align
+ * @limit_start: the first address the range may use
+ * @limit_end: the address the range must end at or before
+ * @align: the alignment of the answer, a power of two
+ * @out_start: (out) (optional): where to store the start of the free range
+ *
+ * Finds the lowest address `r`, a multiple of @align, with
+ * `r >= MAX (hint, limit_start)` and `r + size <= limit_end`, such that
+ * `[r, r + size)` is free.
+ *
+ * There is no answer when no such range exists, when @size is 0 or not a
+ * multiple of @align, when @align is not a power of two, or when the
+ * limit is empty. The search never wraps around the top of the address
+ * space.
+ *
+ * Returns: %TRUE if a free range was found
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_set_find_free_area (MsMemorySet *self,
+                              guint64      hint,
+                              guint64      size,
+                              guint64      limit_start,
+                              guint64      limit_end,
+                              guint64      align,
+                              guint64     *out_start)
+{
+  GTreeNode *node;
+  guint64 candidate;
+
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
+
+  if (size == 0 || align == 0 || (align & (align - 1)) != 0 ||
+      (size & (align - 1)) != 0 || limit_start >= limit_end)
+    return FALSE;
+
+  if (!align_up (MAX (hint, limit_start), align, &candidate))
+    return FALSE;
+  if (candidate > limit_end || limit_end - candidate < size)
+    return FALSE;
+
+  for (node = node_at_or_after (self, candidate); node != NULL; node = g_tree_node_next (node))
+    {
+      MsMemoryArea *area = node_area (node);
+      guint64 area_end = ms_memory_area_end (area);
+
+      if (area_end <= candidate)
+        continue;
+      if (area->start >= candidate && area->start - candidate >= size)
+        break;
+
+      /* The area is in the way: try just after it. */
+      if (!align_up (area_end, align, &candidate))
+        return FALSE;
+      if (candidate > limit_end || limit_end - candidate < size)
+        return FALSE;
+    }
+
+  if (out_start != NULL)
+    *out_start = candidate;
+  return TRUE;
+}
+
+/**
+ * ms_memory_set_map:
+ * @self: a set
+ * @area: the area to map
+ * @page_table: (nullable): passed unchanged to the backend
+ * @unmap_overlap: whether to unmap whatever overlaps @area first
+ * @error: return location for a #GError
+ *
+ * Adds @area to the set and asks its backend to map it, with one call of
+ * [vfunc@Ms.MappingBackend.map] for the whole area. The set keeps its own
+ * reference to @area.
+ *
+ * If @area overlaps existing areas, the call fails with
+ * %MS_MAPPING_ERROR_ALREADY_EXISTS, unless @unmap_overlap is %TRUE, in
+ * which case the range is unmapped first, as by
+ * [method@Ms.MemorySet.unmap].
+ *
+ * An empty area, or one that runs past the top of the address space,
+ * fails with %MS_MAPPING_ERROR_INVALID_PARAM. A backend that refuses
+ * fails the call with %MS_MAPPING_ERROR_BAD_STATE, and @area is not
+ * added (what an @unmap_overlap unmapped stays unmapped).
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_set_map (MsMemorySet   *self,
+                   MsMemoryArea  *area,
+                   GObject       *page_table,
+                   gboolean       unmap_overlap,
+                   GError       **error)
+{
+  g_autoptr(MsMemoryArea) held = NULL;
+  guint n_areas_before;
+  gboolean done = FALSE;
+  guint64 end;
+
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
+  g_return_val_if_fail (area != NULL, FALSE);
+  g_return_val_if_fail (page_table == NULL || G_IS_OBJECT (page_table), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (area->size == 0 || !range_end (area->start, area->size, &end))
+    {
+      g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_INVALID_PARAM,
+                   "Cannot map an area at " ADDR_FORMAT " of size " ADDR_FORMAT ": %s",
+                   area->start, area->size,
+                   area->size == 0 ? "the area is empty"
+                                   : "it runs past the end of the address space");
+      return FALSE;
+    }
+
+  if (!begin_change (self, "map", area->start, end, error))
+    return FALSE;
+
+  n_areas_before = g_tree_nnodes (self->areas);
+  /* A backend may drop the caller's reference to the area. */
+  held = ms_memory_area_ref (area);
+
+  if (ms_memory_set_overlaps (self, area->start, area->size))
+    {
+      if (!unmap_overlap)
+        {
+          g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_ALREADY_EXISTS,
+                       "Cannot map " RANGE_FORMAT ": it overlaps a mapped area",
+                       area->start, end);
+          goto out;
+        }
+
+      if (!unmap_range (self, area->start, end, page_table, error))
+        goto out;
+    }
+
+  if (!backend_call (BACKEND_MAP, area, area->start, end, area->flags, page_table, error))
+    goto out;
+
+  insert_area (self, g_steal_pointer (&held));
+  done = TRUE;
+
+out:
+  end_change (self, n_areas_before);
+  return done;
+}
+
+/**
+ * ms_memory_set_unmap:
+ * @self: a set
+ * @start: the first address of the range
+ * @size: the size of the range
+ * @page_table: (nullable): passed unchanged to the backends
+ * @error: return location for a #GError
+ *
+ * Unmaps `[start, start + size)`: areas inside the range are removed,
+ * areas that cross one of its boundaries are shrunk, and an area that
+ * contains the whole range is split in two. The backends'
+ * [vfunc@Ms.MappingBackend.unmap] is called exactly on the mapped pieces
+ * of the range, in address order; holes are skipped. An empty range does
+ * nothing.
+ *
+ * A range that runs past the top of the address space fails with
+ * %MS_MAPPING_ERROR_INVALID_PARAM. If a backend refuses, the call stops
+ * there with %MS_MAPPING_ERROR_BAD_STATE: the pieces unmapped before stay
+ * unmapped, and the area that failed is left as it was.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_set_unmap (MsMemorySet  *self,
+                     guint64       start,
+                     guint64       size,
+                     GObject      *page_table,
+                     GError      **error)
+{
+  guint n_areas_before;
+  gboolean done;
+  guint64 end;
+
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
+  g_return_val_if_fail (page_table == NULL || G_IS_OBJECT (page_table), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!range_end (start, size, &end))
+    {
+      g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_INVALID_PARAM,
+                   "Cannot unmap " ADDR_FORMAT " bytes at " ADDR_FORMAT ": "
+                   "the range runs past the end of the address space",
+                   size, start);
+      return FALSE;
+    }
+
+  if (size == 0)
+    return TRUE;
+
+  if (!begin_change (self, "unmap", start, end, error))
+    return FALSE;
+
+  n_areas_before = g_tree_nnodes (self->areas);
+  done = unmap_range (self, start, end, page_table, error);
+  end_change (self, n_areas_before);
+
+  return done;
+}
+
+static gboolean
+set_fixed_flags (guint64   old_flags,
+                 guint64  *new_flags,
+                 gpointer  user_data)
+{
+  *new_flags = *(const guint64 *) user_data;
+  return TRUE;
+}
+
+/**
+ * ms_memory_set_protect:
+ * @self: a set
+ * @start: the first address of the range
+ * @size: the size of the range
+ * @new_flags: the flags the range takes
+ * @page_table: (nullable): passed unchanged to the backends
+ * @error: return location for a #GError
+ *
+ * Gives every mapped piece of `[start, start + size)` the flags given,
+ * exactly as [method@Ms.MemorySet.protect_with] does with a function that
+ * always answers @new_flags.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_set_protect (MsMemorySet  *self,
+                       guint64       start,
+                       guint64       size,
+                       guint64       new_flags,
+                       GObject      *page_table,
+                       GError      **error)
+{
+  return ms_memory_set_protect_with (self, start, size, page_table,
+                                     set_fixed_flags, &new_flags, error);
+}
+
+/**
+ * ms_memory_set_protect_with:
+ * @self: a set
+ * @start: the first address of the range
+ * @size: the size of the range
+ * @page_table: (nullable): passed unchanged to the backends
+ * @update_flags: (scope call) (closure user_data): computes each area's
+ *   new flags from its old ones
+ * @user_data: data for @update_flags
+ * @error: return location for a #GError
+ *
+ * Changes the flags of the mapped pieces of `[start, start + size)`.
+ *
+ * For each area in the range, in address order, @update_flags is given
+ * the area's flags. If it returns %FALSE, or the flags it gives are the
+ * area's own, the area is left untouched: not split, and its backend not
+ * called. Otherwise the area is split at the range's boundaries, the
+ * backend's [vfunc@Ms.MappingBackend.protect] is called on the piece in
+ * the range, and that piece takes the new flags. Holes are skipped; an
+ * empty range does nothing.
+ *
+ * A range that runs past the top of the address space fails with
+ * %MS_MAPPING_ERROR_INVALID_PARAM. If a backend refuses, the call stops
+ * there with %MS_MAPPING_ERROR_BAD_STATE: pieces changed before keep
+ * their new flags, and the area that failed is left whole, with its old
+ * flags.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_set_protect_with (MsMemorySet        *self,
+                            guint64             start,
+                            guint64             size,
+                            GObject            *page_table,
+                            MsUpdateFlagsFunc   update_flags,
+                            gpointer            user_data,
+                            GError            **error)
+{
+  guint n_areas_before;
+  gboolean done;
+  guint64 end;
+
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
+  g_return_val_if_fail (page_table == NULL || G_IS_OBJECT (page_table), FALSE);
+  g_return_val_if_fail (update_flags != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!range_end (start, size, &end))
+    {
+      g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_INVALID_PARAM,
+                   "Cannot protect " ADDR_FORMAT " bytes at " ADDR_FORMAT ": "
+                   "the range runs past the end of the address space",
+                   size, start);
+      return FALSE;
+    }
+
+  if (size == 0)
+    return TRUE;
+
+  if (!begin_change (self, "protect", start, end, error))
+    return FALSE;
+
+  n_areas_before = g_tree_nnodes (self->areas);
+  done = protect_range (self, start, end, page_table, update_flags, user_data, error);
+  end_change (self, n_areas_before);
+
+  return done;
+}
+
+/**
+ * ms_memory_set_clear:
+ * @self: a set
+ * @page_table: (nullable): passed unchanged to the backends
+ * @error: return location for a #GError
+ *
+ * Unmaps every area, with one call of [vfunc@Ms.MappingBackend.unmap]
+ * each, in address order.
+ *
+ * If a backend refuses, the call stops there with
+ * %MS_MAPPING_ERROR_BAD_STATE: the areas before it are gone, it and the
+ * areas after it stay.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_set_clear (MsMemorySet  *self,
+                     GObject      *page_table,
+                     GError      **error)
+{
+  GTreeNode *node;
+  guint n_areas_before;
+  guint n_unmapped = 0;
+  gboolean done = TRUE;
+
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
+  g_return_val_if_fail (page_table == NULL || G_IS_OBJECT (page_table), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!begin_change (self, "clear", 0, G_MAXUINT64, error))
+    return FALSE;
+
+  n_areas_before = g_tree_nnodes (self->areas);
+
+  for (node = g_tree_node_first (self->areas); node != NULL; node = g_tree_node_next (node))
+    {
+      MsMemoryArea *area = node_area (node);
+
+      if (!backend_call (BACKEND_UNMAP, area, area->start, ms_memory_area_end (area),
+                         0, page_table, error))
+        {
+          done = FALSE;
+          break;
+        }
+      n_unmapped++;
+    }
+
+  if (done)
+    {
+      /* Dropping the whole tree frees every area in one pass. */
+      g_tree_unref (self->areas);
+      self->areas = g_tree_new_full (compare_keys, NULL, NULL,
+                                     (GDestroyNotify) ms_memory_area_unref);
+    }
+  else
+    {
+      while (n_unmapped-- > 0)
+        remove_area (self, node_area (g_tree_node_first (self->areas)));
+    }
+
+  end_change (self, n_areas_before);
+
+  return done;
+}
+
+/**
+ * ms_memory_set_foreach:
+ * @self: a set
+ * @func: (scope call) (closure user_data): called for each area
+ * @user_data: data for @func
+ *
+ * Calls @func for each area of the set, in address order, until it
+ * returns %TRUE.
+ *
+ * The set cannot change while @func runs: a change asked for from @func
+ * fails with %MS_MAPPING_ERROR_BUSY.
+ *
+ * Since: 1.0
+ */
+void
+ms_memory_set_foreach (MsMemorySet *self,
+                       MsAreaFunc   func,
+                       gpointer     user_data)
+{
+  GTreeNode *node;
+
+  g_return_if_fail (MS_IS_MEMORY_SET (self));
+  g_return_if_fail (func != NULL);
+
+  self->busy++;
+  g_object_ref (self);
+
+  for (node = g_tree_node_first (self->areas); node != NULL; node = g_tree_node_next (node))
+    {
+      if (func (node_area (node), user_data))
+        break;
+    }
+
+  self->busy--;
+  g_object_unref (self);
+}
+
+/**
+ * ms_memory_set_get_areas:
+ * @self: a set
+ *
+ * Gets the areas of the set, in address order.
+ *
+ * The array is the caller's; the areas in it belong to the set, and stay
+ * valid until the set changes (take a reference with
+ * [method@Ms.MemoryArea.ref] to keep one longer).
+ *
+ * Returns: (transfer container) (element-type MsMemoryArea): the areas
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+ms_memory_set_get_areas (MsMemorySet *self)
+{
+  GPtrArray *areas;
+  GTreeNode *node;
+
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), NULL);
+
+  areas = g_ptr_array_sized_new (g_tree_nnodes (self->areas));
+  for (node = g_tree_node_first (self->areas); node != NULL; node = g_tree_node_next (node))
+    g_ptr_array_add (areas, node_area (node));
+
+  return areas;
+}
