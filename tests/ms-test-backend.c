@@ -1,0 +1,323 @@
+/* ms-test-backend.c: a flat page table and an all-or-nothing mock backend
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "ms-test-backend.h"
+
+struct _MsTestPageTable
+{
+  GObject  parent_instance;
+  guint8  *entries;
+  gsize    size;
+};
+
+G_DEFINE_FINAL_TYPE (MsTestPageTable, ms_test_page_table, G_TYPE_OBJECT)
+
+static void
+ms_test_page_table_finalize (GObject *object)
+{
+  MsTestPageTable *self = MS_TEST_PAGE_TABLE (object);
+
+  g_free (self->entries);
+
+  G_OBJECT_CLASS (ms_test_page_table_parent_class)->finalize (object);
+}
+
+static void
+ms_test_page_table_class_init (MsTestPageTableClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ms_test_page_table_finalize;
+}
+
+static void
+ms_test_page_table_init (MsTestPageTable *self)
+{
+}
+
+MsTestPageTable *
+ms_test_page_table_new (gsize size)
+{
+  MsTestPageTable *self = g_object_new (MS_TEST_TYPE_PAGE_TABLE, NULL);
+
+  self->entries = g_malloc0 (size);
+  self->size = size;
+
+  return self;
+}
+
+gsize
+ms_test_page_table_get_size (MsTestPageTable *self)
+{
+  return self->size;
+}
+
+guint8 *
+ms_test_page_table_get_entries (MsTestPageTable *self)
+{
+  return self->entries;
+}
+
+struct _MsTestBackend
+{
+  GObject  parent_instance;
+  GArray  *calls;        /* of MsTestCall */
+  guint    fail_in;      /* the call that fails, counted from now; 0 = none */
+};
+
+static void ms_test_backend_iface_init (MsMappingBackendInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (MsTestBackend, ms_test_backend, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (MS_TYPE_MAPPING_BACKEND,
+                                                      ms_test_backend_iface_init))
+
+/* The table's entries for [start, start + size), or NULL when the range
+ * is not inside the table. */
+static guint8 *
+table_range (GObject *page_table,
+             guint64  start,
+             guint64  size)
+{
+  MsTestPageTable *table = MS_TEST_PAGE_TABLE (page_table);
+
+  if (start > table->size || size > table->size - start)
+    return NULL;
+
+  return table->entries + start;
+}
+
+static gboolean
+range_has_value (const guint8 *entries,
+                 guint64       size,
+                 gboolean      want_zero)
+{
+  for (guint64 i = 0; i < size; i++)
+    if ((entries[i] == 0) != want_zero)
+      return FALSE;
+
+  return TRUE;
+}
+
+/* Logs a call and tells whether it was chosen to fail. */
+static gboolean
+log_call (MsTestBackend  *self,
+          MsTestCallKind  kind,
+          guint64         start,
+          guint64         size,
+          guint64         flags,
+          gboolean        succeeded)
+{
+  MsTestCall call = { kind, start, size, flags, succeeded };
+
+  g_array_append_val (self->calls, call);
+  return succeeded;
+}
+
+static gboolean
+injected_failure (MsTestBackend *self)
+{
+  if (self->fail_in == 0)
+    return FALSE;
+
+  return --self->fail_in == 0;
+}
+
+static gboolean
+ms_test_backend_map (MsMappingBackend *backend,
+                     guint64           start,
+                     guint64           size,
+                     guint64           flags,
+                     GObject          *page_table)
+{
+  MsTestBackend *self = MS_TEST_BACKEND (backend);
+  guint8 *entries;
+
+  if (injected_failure (self))
+    return log_call (self, MS_TEST_CALL_MAP, start, size, flags, FALSE);
+  if (page_table == NULL)
+    return log_call (self, MS_TEST_CALL_MAP, start, size, flags, TRUE);
+
+  entries = table_range (page_table, start, size);
+  if (entries == NULL || !range_has_value (entries, size, TRUE))
+    return log_call (self, MS_TEST_CALL_MAP, start, size, flags, FALSE);
+
+  memset (entries, (guint8) flags, size);
+  return log_call (self, MS_TEST_CALL_MAP, start, size, flags, TRUE);
+}
+
+static gboolean
+ms_test_backend_unmap (MsMappingBackend *backend,
+                       guint64           start,
+                       guint64           size,
+                       GObject          *page_table)
+{
+  MsTestBackend *self = MS_TEST_BACKEND (backend);
+  guint8 *entries;
+
+  if (injected_failure (self))
+    return log_call (self, MS_TEST_CALL_UNMAP, start, size, 0, FALSE);
+  if (page_table == NULL)
+    return log_call (self, MS_TEST_CALL_UNMAP, start, size, 0, TRUE);
+
+  entries = table_range (page_table, start, size);
+  if (entries == NULL || !range_has_value (entries, size, FALSE))
+    return log_call (self, MS_TEST_CALL_UNMAP, start, size, 0, FALSE);
+
+  memset (entries, 0, size);
+  return log_call (self, MS_TEST_CALL_UNMAP, start, size, 0, TRUE);
+}
+
+static gboolean
+ms_test_backend_protect (MsMappingBackend *backend,
+                         guint64           start,
+                         guint64           size,
+                         guint64           new_flags,
+                         GObject          *page_table)
+{
+  MsTestBackend *self = MS_TEST_BACKEND (backend);
+  guint8 *entries;
+
+  if (injected_failure (self))
+    return log_call (self, MS_TEST_CALL_PROTECT, start, size, new_flags, FALSE);
+  if (page_table == NULL)
+    return log_call (self, MS_TEST_CALL_PROTECT, start, size, new_flags, TRUE);
+
+  entries = table_range (page_table, start, size);
+  if (entries == NULL || !range_has_value (entries, size, FALSE))
+    return log_call (self, MS_TEST_CALL_PROTECT, start, size, new_flags, FALSE);
+
+  memset (entries, (guint8) new_flags, size);
+  return log_call (self, MS_TEST_CALL_PROTECT, start, size, new_flags, TRUE);
+}
+
+static void
+ms_test_backend_iface_init (MsMappingBackendInterface *iface)
+{
+  iface->map = ms_test_backend_map;
+  iface->unmap = ms_test_backend_unmap;
+  iface->protect = ms_test_backend_protect;
+}
+
+static void
+ms_test_backend_finalize (GObject *object)
+{
+  MsTestBackend *self = MS_TEST_BACKEND (object);
+
+  g_array_unref (self->calls);
+
+  G_OBJECT_CLASS (ms_test_backend_parent_class)->finalize (object);
+}
+
+static void
+ms_test_backend_class_init (MsTestBackendClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ms_test_backend_finalize;
+}
+
+static void
+ms_test_backend_init (MsTestBackend *self)
+{
+  self->calls = g_array_new (FALSE, FALSE, sizeof (MsTestCall));
+}
+
+MsTestBackend *
+ms_test_backend_new (void)
+{
+  return g_object_new (MS_TEST_TYPE_BACKEND, NULL);
+}
+
+void
+ms_test_backend_fail_nth_call (MsTestBackend *self,
+                               guint          n)
+{
+  self->fail_in = n;
+}
+
+const GArray *
+ms_test_backend_get_calls (MsTestBackend *self)
+{
+  return self->calls;
+}
+
+void
+ms_test_backend_reset_calls (MsTestBackend *self)
+{
+  g_array_set_size (self->calls, 0);
+}
+
+static gboolean
+collect_area (MsMemoryArea *area,
+              gpointer      user_data)
+{
+  g_ptr_array_add (user_data, area);
+  return FALSE;
+}
+
+void
+ms_test_assert_set_matches_table (MsMemorySet     *set,
+                                  MsTestPageTable *table)
+{
+  g_autoptr(GPtrArray) areas = ms_memory_set_get_areas (set);
+  g_autoptr(GPtrArray) visited = g_ptr_array_new ();
+  guint64 covered_to = 0;
+
+  ms_memory_set_foreach (set, collect_area, visited);
+
+  g_assert_cmpuint (areas->len, ==, ms_memory_set_get_n_areas (set));
+  g_assert_cmpuint (visited->len, ==, areas->len);
+  g_assert_cmpint (ms_memory_set_is_empty (set), ==, areas->len == 0);
+
+  for (guint i = 0; i < areas->len; i++)
+    {
+      MsMemoryArea *area = g_ptr_array_index (areas, i);
+      guint64 start = ms_memory_area_get_start (area);
+      guint64 end = ms_memory_area_get_end (area);
+
+      g_assert_true (g_ptr_array_index (visited, i) == area);
+      g_assert_cmpuint (ms_memory_area_get_size (area), >, 0);
+      g_assert_cmpuint (end, ==, start + ms_memory_area_get_size (area));
+      g_assert_cmpuint (start, >=, covered_to);
+      g_assert_true (ms_memory_set_find (set, start) == area);
+      g_assert_true (ms_memory_set_find (set, end - 1) == area);
+
+      if (table == NULL)
+        {
+          covered_to = end;
+          continue;
+        }
+
+      g_assert_cmpuint (end, <=, table->size);
+      for (guint64 a = covered_to; a < start; a++)
+        if (table->entries[a] != 0)
+          g_error ("address %#" G_GINT64_MODIFIER "x is mapped in the table "
+                   "(entry %u) but in no area", a, table->entries[a]);
+      for (guint64 a = start; a < end; a++)
+        if (table->entries[a] != (guint8) ms_memory_area_get_flags (area))
+          g_error ("address %#" G_GINT64_MODIFIER "x has entry %u in the table "
+                   "but flags %#" G_GINT64_MODIFIER "x in the set",
+                   a, table->entries[a], ms_memory_area_get_flags (area));
+      covered_to = end;
+    }
+
+  if (table != NULL)
+    for (guint64 a = covered_to; a < table->size; a++)
+      if (table->entries[a] != 0)
+        g_error ("address %#" G_GINT64_MODIFIER "x is mapped in the table "
+                 "(entry %u) but in no area", a, table->entries[a]);
+}
+
+void
+ms_test_map_ok (MsMemorySet     *set,
+                MsTestBackend   *backend,
+                MsTestPageTable *table,
+                guint64          start,
+                guint64          size,
+                guint64          flags)
+{
+  g_autoptr(MsMemoryArea) area = ms_memory_area_new (start, size, flags,
+                                                     MS_MAPPING_BACKEND (backend));
+  g_autoptr(GError) error = NULL;
+
+  ms_memory_set_map (set, area, (GObject *) table, FALSE, &error);
+  g_assert_no_error (error);
+}

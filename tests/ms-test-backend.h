@@ -1,0 +1,68 @@
+/* ms-test-backend.h: a flat page table and an all-or-nothing mock backend
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <memoryset.h>
+
+G_BEGIN_DECLS
+
+/* The address space of the upstream test suite. */
+#define MS_TEST_MAX_ADDR 0x10000
+
+/* MsTestPageTable: one byte per address, 0 meaning unmapped. */
+#define MS_TEST_TYPE_PAGE_TABLE (ms_test_page_table_get_type ())
+G_DECLARE_FINAL_TYPE (MsTestPageTable, ms_test_page_table, MS_TEST, PAGE_TABLE, GObject)
+
+MsTestPageTable *ms_test_page_table_new         (gsize            size);
+gsize            ms_test_page_table_get_size    (MsTestPageTable *self);
+guint8          *ms_test_page_table_get_entries (MsTestPageTable *self);
+
+typedef enum {
+  MS_TEST_CALL_MAP,
+  MS_TEST_CALL_UNMAP,
+  MS_TEST_CALL_PROTECT,
+} MsTestCallKind;
+
+typedef struct {
+  MsTestCallKind kind;
+  guint64        start;
+  guint64        size;
+  guint64        flags;      /* 0 for unmap */
+  gboolean       succeeded;
+} MsTestCall;
+
+/* MsTestBackend: works on an MsTestPageTable like upstream's mock: map
+ * fails if any entry of the range is already set, unmap and protect fail
+ * if any entry is 0; the table stores the low byte of the flags. A call
+ * that fails changes nothing. With a NULL page table every call succeeds
+ * (unless told to fail). Every call is logged. */
+#define MS_TEST_TYPE_BACKEND (ms_test_backend_get_type ())
+G_DECLARE_FINAL_TYPE (MsTestBackend, ms_test_backend, MS_TEST, BACKEND, GObject)
+
+MsTestBackend    *ms_test_backend_new           (void);
+/* Makes the @n-th call from now (1 = the next one) fail; 0 = none. */
+void              ms_test_backend_fail_nth_call (MsTestBackend *self,
+                                                 guint          n);
+/* The calls made since creation or the last reset, as MsTestCall. */
+const GArray     *ms_test_backend_get_calls     (MsTestBackend *self);
+void              ms_test_backend_reset_calls   (MsTestBackend *self);
+
+/* Fails the test unless @set's areas are ordered, disjoint and
+ * non-empty, agree with get_n_areas/foreach/get_areas, and @table holds
+ * exactly their flags (low byte) inside them and 0 everywhere else. */
+void ms_test_assert_set_matches_table (MsMemorySet     *set,
+                                       MsTestPageTable *table);
+
+/* Maps [start, start + size) with @flags through @backend and asserts
+ * success. */
+void ms_test_map_ok (MsMemorySet     *set,
+                     MsTestBackend   *backend,
+                     MsTestPageTable *table,
+                     guint64          start,
+                     guint64          size,
+                     guint64          flags);
+
+G_END_DECLS
