@@ -1,0 +1,1083 @@
+/* test-misbehaving.c: backends and callbacks that fail, re-enter or drop references
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Whatever a backend or a callback does, the set must end up describing
+ * exactly what the backend holds, never crash, never touch freed memory
+ * and never leak (run under valgrind and AddressSanitizer in CI):
+ * - every backend call of a scenario fails in turn;
+ * - a backend, an update function, a foreach function or a notify
+ *   handler changes the same set: refused with MS_MAPPING_ERROR_BUSY,
+ *   nothing changed, the outer call goes on;
+ * - they drop the last reference to the set, or to the area being
+ *   mapped, while the set still works on it.
+ */
+
+#include "ms-test-backend.h"
+
+/* MsHookBackend: an MsTestBackend that first calls a hook. */
+typedef void (*HookFunc) (MsTestCallKind kind,
+                          guint64        start,
+                          guint64        size,
+                          gpointer       data);
+
+#define MS_TYPE_HOOK_BACKEND (ms_hook_backend_get_type ())
+G_DECLARE_FINAL_TYPE (MsHookBackend, ms_hook_backend, MS, HOOK_BACKEND, GObject)
+
+struct _MsHookBackend
+{
+  GObject        parent_instance;
+  MsTestBackend *inner;
+  HookFunc       hook;
+  gpointer       hook_data;
+};
+
+static void ms_hook_backend_iface_init (MsMappingBackendInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (MsHookBackend, ms_hook_backend, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (MS_TYPE_MAPPING_BACKEND,
+                                                      ms_hook_backend_iface_init))
+
+static void
+run_hook (MsMappingBackend *backend,
+          MsTestCallKind    kind,
+          guint64           start,
+          guint64           size)
+{
+  MsHookBackend *self = MS_HOOK_BACKEND (backend);
+
+  if (self->hook != NULL)
+    self->hook (kind, start, size, self->hook_data);
+}
+
+static gboolean
+ms_hook_backend_map (MsMappingBackend *backend,
+                     guint64           start,
+                     guint64           size,
+                     guint64           flags,
+                     GObject          *page_table)
+{
+  /* Keep the backend alive across a hook that drops references. */
+  g_autoptr(MsHookBackend) self = g_object_ref (MS_HOOK_BACKEND (backend));
+
+  run_hook (backend, MS_TEST_CALL_MAP, start, size);
+  return ms_mapping_backend_map (MS_MAPPING_BACKEND (self->inner), start, size, flags, page_table);
+}
+
+static gboolean
+ms_hook_backend_unmap (MsMappingBackend *backend,
+                       guint64           start,
+                       guint64           size,
+                       GObject          *page_table)
+{
+  g_autoptr(MsHookBackend) self = g_object_ref (MS_HOOK_BACKEND (backend));
+
+  run_hook (backend, MS_TEST_CALL_UNMAP, start, size);
+  return ms_mapping_backend_unmap (MS_MAPPING_BACKEND (self->inner), start, size, page_table);
+}
+
+static gboolean
+ms_hook_backend_protect (MsMappingBackend *backend,
+                         guint64           start,
+                         guint64           size,
+                         guint64           new_flags,
+                         GObject          *page_table)
+{
+  g_autoptr(MsHookBackend) self = g_object_ref (MS_HOOK_BACKEND (backend));
+
+  run_hook (backend, MS_TEST_CALL_PROTECT, start, size);
+  return ms_mapping_backend_protect (MS_MAPPING_BACKEND (self->inner), start, size,
+                                     new_flags, page_table);
+}
+
+static void
+ms_hook_backend_iface_init (MsMappingBackendInterface *iface)
+{
+  iface->map = ms_hook_backend_map;
+  iface->unmap = ms_hook_backend_unmap;
+  iface->protect = ms_hook_backend_protect;
+}
+
+static void
+ms_hook_backend_finalize (GObject *object)
+{
+  MsHookBackend *self = MS_HOOK_BACKEND (object);
+
+  g_clear_object (&self->inner);
+
+  G_OBJECT_CLASS (ms_hook_backend_parent_class)->finalize (object);
+}
+
+static void
+ms_hook_backend_class_init (MsHookBackendClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ms_hook_backend_finalize;
+}
+
+static void
+ms_hook_backend_init (MsHookBackend *self)
+{
+  self->inner = ms_test_backend_new ();
+}
+
+/* MsEmptyBackend: implements none of the three methods. */
+#define MS_TYPE_EMPTY_BACKEND (ms_empty_backend_get_type ())
+G_DECLARE_FINAL_TYPE (MsEmptyBackend, ms_empty_backend, MS, EMPTY_BACKEND, GObject)
+
+struct _MsEmptyBackend
+{
+  GObject parent_instance;
+};
+
+static void
+ms_empty_backend_iface_init (MsMappingBackendInterface *iface)
+{
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (MsEmptyBackend, ms_empty_backend, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (MS_TYPE_MAPPING_BACKEND,
+                                                      ms_empty_backend_iface_init))
+
+static void
+ms_empty_backend_class_init (MsEmptyBackendClass *klass)
+{
+}
+
+static void
+ms_empty_backend_init (MsEmptyBackend *self)
+{
+}
+
+typedef struct {
+  MsMemorySet     *set;
+  MsHookBackend   *backend;
+  MsTestPageTable *table;
+  guint            n_hooks;
+  gboolean         dropped;
+  MsMemoryArea    *area;       /* for the hooks that drop it */
+  MsMemorySet     *other_set;  /* for the hooks that change another set */
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->set = ms_memory_set_new ();
+  f->backend = g_object_new (MS_TYPE_HOOK_BACKEND, NULL);
+  f->table = ms_test_page_table_new (MS_TEST_MAX_ADDR);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_clear_object (&f->set);
+  g_clear_object (&f->other_set);
+  g_clear_object (&f->backend);
+  g_clear_object (&f->table);
+}
+
+static MsMappingBackend *
+backend (Fixture *f)
+{
+  return MS_MAPPING_BACKEND (f->backend);
+}
+
+static void
+map_ok (Fixture *f,
+        guint64  start,
+        guint64  size,
+        guint64  flags)
+{
+  g_autoptr(MsMemoryArea) area = ms_memory_area_new (start, size, flags, backend (f));
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ms_memory_set_map (f->set, area, G_OBJECT (f->table), FALSE, &error));
+  g_assert_no_error (error);
+}
+
+/* Eight areas [k * 0x2000, + 0x1000), as in the upstream tests. */
+static void
+map_eight (Fixture *f,
+           guint64  flags)
+{
+  for (guint64 k = 0; k < 8; k++)
+    map_ok (f, k * 0x2000, 0x1000, flags);
+}
+
+/* Upstream's update function: the high bits stay, the low three come
+ * from the argument; the area is left alone if they already match. */
+static gboolean
+upstream_update_flags (guint64   old_flags,
+                       guint64  *new_flags,
+                       gpointer  user_data)
+{
+  guint64 wanted = GPOINTER_TO_SIZE (user_data);
+
+  if ((old_flags & 0x7) == (wanted & 0x7))
+    return FALSE;
+
+  *new_flags = (old_flags & ~G_GUINT64_CONSTANT (0x7)) | (wanted & 0x7);
+  return TRUE;
+}
+
+/* ---- every backend call of a scenario fails in turn ---- */
+
+typedef enum {
+  OP_MAP,
+  OP_MAP_OVERLAP,
+  OP_UNMAP,
+  OP_PROTECT,
+  OP_PROTECT_WITH,
+  OP_CLEAR,
+} OpKind;
+
+typedef struct {
+  OpKind  kind;
+  guint64 start;
+  guint64 size;
+  guint64 flags;
+} Op;
+
+#define SCENARIO_END { OP_CLEAR, G_MAXUINT64, 0, 0 }
+
+/* Upstream's scenarios, with only operations that succeed whatever the
+ * state: mapping over what is there unmaps it first. */
+static const Op scenario_readme[] = {
+  { OP_MAP_OVERLAP, 0x1000, 0x4000, 1 },
+  { OP_UNMAP, 0x2000, 0x2000, 0 },
+  SCENARIO_END
+};
+
+static const Op scenario_map_unmap[] = {
+  { OP_MAP_OVERLAP, 0x0000, 0x1000, 1 }, { OP_MAP_OVERLAP, 0x2000, 0x1000, 1 },
+  { OP_MAP_OVERLAP, 0x4000, 0x1000, 1 }, { OP_MAP_OVERLAP, 0x6000, 0x1000, 1 },
+  { OP_MAP_OVERLAP, 0x1000, 0x1000, 2 }, { OP_MAP_OVERLAP, 0x3000, 0x1000, 2 },
+  { OP_MAP_OVERLAP, 0x5000, 0x1000, 2 }, { OP_MAP_OVERLAP, 0x7000, 0x1000, 2 },
+  { OP_MAP_OVERLAP, 0x4000, 0x4000, 3 },
+  { OP_UNMAP, 0x4000, 0x8000, 0 },
+  { OP_UNMAP, 0x0000, 0x20000, 0 },
+  SCENARIO_END
+};
+
+static const Op scenario_unmap_split[] = {
+  { OP_MAP_OVERLAP, 0x0000, 0x1000, 1 }, { OP_MAP_OVERLAP, 0x2000, 0x1000, 1 },
+  { OP_MAP_OVERLAP, 0x4000, 0x1000, 1 }, { OP_MAP_OVERLAP, 0x6000, 0x1000, 1 },
+  { OP_UNMAP, 0x0c00, 0x1800, 0 }, { OP_UNMAP, 0x2c00, 0x1800, 0 },
+  { OP_UNMAP, 0x4c00, 0x1800, 0 },
+  { OP_UNMAP, 0x0800, 0x100, 0 }, { OP_UNMAP, 0x4800, 0x100, 0 },
+  { OP_UNMAP, 0x0000, 0x10000, 0 },
+  SCENARIO_END
+};
+
+static const Op scenario_protect[] = {
+  { OP_MAP_OVERLAP, 0x0000, 0x1000, 7 }, { OP_MAP_OVERLAP, 0x2000, 0x1000, 7 },
+  { OP_MAP_OVERLAP, 0x4000, 0x1000, 7 }, { OP_MAP_OVERLAP, 0x6000, 0x1000, 7 },
+  { OP_PROTECT_WITH, 0x0c00, 0x1800, 0x1 }, { OP_PROTECT_WITH, 0x2c00, 0x1800, 0x1 },
+  { OP_PROTECT_WITH, 0x4c00, 0x1800, 0x1 },
+  { OP_PROTECT_WITH, 0x0800, 0x100, 0x13 }, { OP_PROTECT_WITH, 0x4800, 0x100, 0x13 },
+  { OP_PROTECT_WITH, 0x0880, 0x80, 0x3 },
+  { OP_PROTECT, 0x0000, 0x8000, 5 },
+  { OP_UNMAP, 0x0000, 0x10000, 0 },
+  SCENARIO_END
+};
+
+static const Op scenario_clear[] = {
+  { OP_MAP_OVERLAP, 0x0000, 0x1000, 1 }, { OP_MAP_OVERLAP, 0x2000, 0x1000, 2 },
+  { OP_MAP_OVERLAP, 0x4000, 0x1000, 3 }, { OP_MAP_OVERLAP, 0x6000, 0x1000, 4 },
+  { OP_PROTECT, 0x0800, 0x2000, 5 },
+  { OP_CLEAR, 0, 0, 0 },
+  SCENARIO_END
+};
+
+static gboolean
+run_op (MsMemorySet     *set,
+        MsTestBackend   *test_backend,
+        MsTestPageTable *table,
+        const Op        *op,
+        GError         **error)
+{
+  g_autoptr(MsMemoryArea) area = NULL;
+
+  switch (op->kind)
+    {
+    case OP_MAP:
+    case OP_MAP_OVERLAP:
+      area = ms_memory_area_new (op->start, op->size, op->flags,
+                                 MS_MAPPING_BACKEND (test_backend));
+      return ms_memory_set_map (set, area, G_OBJECT (table), op->kind == OP_MAP_OVERLAP, error);
+    case OP_UNMAP:
+      return ms_memory_set_unmap (set, op->start, op->size, G_OBJECT (table), error);
+    case OP_PROTECT:
+      return ms_memory_set_protect (set, op->start, op->size, op->flags, G_OBJECT (table), error);
+    case OP_PROTECT_WITH:
+      return ms_memory_set_protect_with (set, op->start, op->size, G_OBJECT (table),
+                                         upstream_update_flags, GSIZE_TO_POINTER (op->flags),
+                                         error);
+    case OP_CLEAR:
+      return ms_memory_set_clear (set, G_OBJECT (table), error);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gboolean
+is_end (const Op *op)
+{
+  return op->kind == OP_CLEAR && op->start == G_MAXUINT64;
+}
+
+/* Runs @scenario with backend call @fail_at failing (0: none); returns
+ * how many backend calls it made. */
+static guint
+run_scenario (const Op *scenario,
+              guint     fail_at)
+{
+  g_autoptr(MsMemorySet) set = ms_memory_set_new ();
+  g_autoptr(MsTestBackend) test_backend = ms_test_backend_new ();
+  g_autoptr(MsTestPageTable) table = ms_test_page_table_new (MS_TEST_MAX_ADDR);
+  g_autoptr(GError) error = NULL;
+  guint n_failed_ops = 0;
+  const GArray *calls;
+  guint n_calls;
+
+  ms_test_backend_fail_nth_call (test_backend, fail_at);
+
+  for (const Op *op = scenario; !is_end (op); op++)
+    {
+      guint n_calls_before = ms_test_backend_get_calls (test_backend)->len;
+      g_autoptr(GError) op_error = NULL;
+      gboolean done = run_op (set, test_backend, table, op, &op_error);
+      guint n_calls_after = ms_test_backend_get_calls (test_backend)->len;
+
+      if (fail_at > n_calls_before && fail_at <= n_calls_after)
+        {
+          /* This operation made the call that failed: it fails, and the
+           * failed call was its last. */
+          g_assert_false (done);
+          g_assert_error (op_error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE);
+          g_assert_cmpuint (n_calls_after, ==, fail_at);
+          n_failed_ops++;
+        }
+      else
+        {
+          g_assert_no_error (op_error);
+          g_assert_true (done);
+        }
+
+      ms_test_assert_set_matches_table (set, table);
+    }
+
+  calls = ms_test_backend_get_calls (test_backend);
+  for (guint i = 0; i < calls->len; i++)
+    g_assert_cmpint (g_array_index (calls, MsTestCall, i).succeeded, ==, i + 1 != fail_at);
+  g_assert_cmpuint (n_failed_ops, ==, fail_at > 0 && fail_at <= calls->len ? 1 : 0);
+  n_calls = calls->len;
+
+  /* Whatever failed, the set can still be emptied. */
+  ms_memory_set_clear (set, G_OBJECT (table), &error);
+  g_assert_no_error (error);
+  ms_test_assert_set_matches_table (set, table);
+  g_assert_true (ms_memory_set_is_empty (set));
+
+  return n_calls;
+}
+
+static void
+test_fail_every_call (gconstpointer data)
+{
+  const Op *scenario = data;
+  guint n_calls = run_scenario (scenario, 0);
+
+  g_assert_cmpuint (n_calls, >, 0);
+  for (guint n = 1; n <= n_calls; n++)
+    run_scenario (scenario, n);
+
+  g_test_message ("%u failure points", n_calls);
+}
+
+/* ---- re-entering the set from a backend or a callback ---- */
+
+static gboolean
+collect_area (MsMemoryArea *area,
+              gpointer      user_data)
+{
+  g_ptr_array_add (user_data, ms_memory_area_ref (area));
+  return FALSE;
+}
+
+/* The areas of @set, each with a reference. */
+static GPtrArray *
+snapshot (MsMemorySet *set)
+{
+  GPtrArray *areas = g_ptr_array_new_with_free_func ((GDestroyNotify) ms_memory_area_unref);
+
+  ms_memory_set_foreach (set, collect_area, areas);
+  return areas;
+}
+
+static void
+assert_same_areas (GPtrArray *before,
+                   GPtrArray *after)
+{
+  g_assert_cmpuint (before->len, ==, after->len);
+  for (guint i = 0; i < before->len; i++)
+    g_assert_true (g_ptr_array_index (before, i) == g_ptr_array_index (after, i));
+}
+
+/* Takes the error's address: the call must have run before it is read. */
+static void
+assert_busy (gboolean   done,
+             GError   **error)
+{
+  g_assert_false (done);
+  g_assert_error (*error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BUSY);
+  g_assert_nonnull (strstr ((*error)->message, "another operation"));
+}
+
+static gboolean
+count_area (MsMemoryArea *area,
+            gpointer      user_data)
+{
+  (*(guint *) user_data)++;
+  return FALSE;
+}
+
+/* Every change of @set is refused and changes nothing; every lookup
+ * works on a well-formed set. */
+static void
+try_nested_calls (Fixture *f)
+{
+  g_autoptr(GPtrArray) before = snapshot (f->set);
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GPtrArray) areas = NULL;
+  g_autoptr(MsMemoryArea) area = ms_memory_area_new (0xf000, 0x100, 9, backend (f));
+  g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL, e5 = NULL, e6 = NULL;
+  guint64 start;
+  guint n = 0;
+
+  assert_busy (ms_memory_set_map (f->set, area, G_OBJECT (f->table), FALSE, &e1), &e1);
+  assert_busy (ms_memory_set_map (f->set, area, G_OBJECT (f->table), TRUE, &e2), &e2);
+  assert_busy (ms_memory_set_unmap (f->set, 0, MS_TEST_MAX_ADDR, G_OBJECT (f->table), &e3), &e3);
+  assert_busy (ms_memory_set_protect (f->set, 0, MS_TEST_MAX_ADDR, 9, G_OBJECT (f->table), &e4), &e4);
+  assert_busy (ms_memory_set_protect_with (f->set, 0, MS_TEST_MAX_ADDR, G_OBJECT (f->table),
+                                           upstream_update_flags, GSIZE_TO_POINTER (2), &e5), &e5);
+  assert_busy (ms_memory_set_clear (f->set, G_OBJECT (f->table), &e6), &e6);
+
+  after = snapshot (f->set);
+  assert_same_areas (before, after);
+
+  /* Lookups are fine, even mid-change. */
+  areas = ms_memory_set_get_areas (f->set);
+  g_assert_cmpuint (areas->len, ==, before->len);
+  g_assert_cmpuint (ms_memory_set_get_n_areas (f->set), ==, before->len);
+  ms_memory_set_foreach (f->set, count_area, &n);
+  g_assert_cmpuint (n, ==, before->len);
+  for (guint i = 0; i < areas->len; i++)
+    {
+      MsMemoryArea *a = g_ptr_array_index (areas, i);
+
+      g_assert_true (ms_memory_set_find (f->set, ms_memory_area_get_start (a)) == a);
+      g_assert_true (ms_memory_set_overlaps (f->set, ms_memory_area_get_start (a), 1));
+      if (i > 0)
+        g_assert_cmpuint (ms_memory_area_get_start (a), >=,
+                          ms_memory_area_get_end (g_ptr_array_index (areas, i - 1)));
+    }
+  ms_memory_set_find_free_area (f->set, 0, 0x100, 0, MS_TEST_MAX_ADDR, 0x100, &start);
+
+  f->n_hooks++;
+}
+
+static void
+nested_calls_hook (MsTestCallKind kind,
+                   guint64        start,
+                   guint64        size,
+                   gpointer       data)
+{
+  try_nested_calls (data);
+}
+
+static void
+test_reentrant_backend (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(MsMemoryArea) area = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_calls;
+
+  map_eight (f, 1);
+  f->backend->hook = nested_calls_hook;
+  f->backend->hook_data = f;
+
+  /* map, map over others, unmap with a split, protect, protect_with, clear */
+  area = ms_memory_area_new (0x1000, 0x800, 2, backend (f));
+  g_assert_true (ms_memory_set_map (f->set, area, G_OBJECT (f->table), FALSE, &error));
+  g_assert_no_error (error);
+  ms_test_assert_set_matches_table (f->set, f->table);
+  g_assert_cmpuint (f->n_hooks, ==, 1);
+
+  g_clear_pointer (&area, ms_memory_area_unref);
+  area = ms_memory_area_new (0x0800, 0x3000, 3, backend (f));
+  g_assert_true (ms_memory_set_map (f->set, area, G_OBJECT (f->table), TRUE, &error));
+  g_assert_no_error (error);
+  ms_test_assert_set_matches_table (f->set, f->table);
+
+  g_assert_true (ms_memory_set_unmap (f->set, 0x4400, 0x200, G_OBJECT (f->table), &error));
+  g_assert_no_error (error);
+  ms_test_assert_set_matches_table (f->set, f->table);
+
+  g_assert_true (ms_memory_set_protect (f->set, 0x4000, 0x4000, 5, G_OBJECT (f->table), &error));
+  g_assert_no_error (error);
+  ms_test_assert_set_matches_table (f->set, f->table);
+
+  g_assert_true (ms_memory_set_protect_with (f->set, 0, MS_TEST_MAX_ADDR, G_OBJECT (f->table),
+                                             upstream_update_flags, GSIZE_TO_POINTER (6),
+                                             &error));
+  g_assert_no_error (error);
+  ms_test_assert_set_matches_table (f->set, f->table);
+
+  n_calls = ms_test_backend_get_calls (f->backend->inner)->len;
+  g_assert_true (ms_memory_set_clear (f->set, G_OBJECT (f->table), &error));
+  g_assert_no_error (error);
+  ms_test_assert_set_matches_table (f->set, f->table);
+  g_assert_true (ms_memory_set_is_empty (f->set));
+
+  /* Every backend call ran the nested calls, and they made none. */
+  g_assert_cmpuint (ms_test_backend_get_calls (f->backend->inner)->len, >, n_calls);
+  g_assert_cmpuint (f->n_hooks, ==, ms_test_backend_get_calls (f->backend->inner)->len - 8);
+}
+
+/* A failing backend call that also re-enters. */
+static void
+test_reentrant_failing_backend (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  map_eight (f, 1);
+  f->backend->hook = nested_calls_hook;
+  f->backend->hook_data = f;
+  ms_test_backend_fail_nth_call (f->backend->inner, 3);
+
+  g_assert_false (ms_memory_set_unmap (f->set, 0x800, 0x8000, G_OBJECT (f->table), &error));
+  g_assert_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE);
+  g_assert_cmpuint (f->n_hooks, ==, 3);
+  ms_test_assert_set_matches_table (f->set, f->table);
+  /* [0x800, 0x1000) and [0x2000, 0x3000) went, [0x4000, 0x5000) failed. */
+  g_assert_cmpuint (ms_memory_set_get_n_areas (f->set), ==, 7);
+  g_assert_cmphex (ms_memory_area_get_end (ms_memory_set_find (f->set, 0)), ==, 0x800);
+  g_assert_null (ms_memory_set_find (f->set, 0x2000));
+  g_assert_cmphex (ms_memory_area_get_size (ms_memory_set_find (f->set, 0x4000)), ==, 0x1000);
+}
+
+/* Another set is independent: it can change from inside a backend. */
+static void
+other_set_hook (MsTestCallKind kind,
+                guint64        start,
+                guint64        size,
+                gpointer       data)
+{
+  Fixture *f = data;
+  g_autoptr(MsTestBackend) other_backend = ms_test_backend_new ();
+  g_autoptr(MsMemoryArea) area = ms_memory_area_new (start, size, 1,
+                                                     MS_MAPPING_BACKEND (other_backend));
+  g_autoptr(GError) error = NULL;
+
+  /* The other set has no page table: its backend only logs. */
+  if (kind == MS_TEST_CALL_MAP)
+    g_assert_true (ms_memory_set_map (f->other_set, area, NULL, FALSE, &error));
+  g_assert_no_error (error);
+  f->n_hooks++;
+}
+
+static void
+test_reentrant_other_set (Fixture       *f,
+                          gconstpointer  data)
+{
+  f->other_set = ms_memory_set_new ();
+  f->backend->hook = other_set_hook;
+  f->backend->hook_data = f;
+
+  map_eight (f, 1);
+  f->backend->hook = NULL;
+
+  g_assert_cmpuint (f->n_hooks, ==, 8);
+  g_assert_cmpuint (ms_memory_set_get_n_areas (f->other_set), ==, 8);
+  ms_test_assert_set_matches_table (f->set, f->table);
+}
+
+/* A foreach function that changes the set, then looks inside again. */
+static gboolean
+mutating_area_func (MsMemoryArea *area,
+                    gpointer      user_data)
+{
+  Fixture *f = user_data;
+  guint n = 0;
+
+  try_nested_calls (f);
+  ms_memory_set_foreach (f->set, count_area, &n);
+  g_assert_cmpuint (n, ==, 8);
+  return FALSE;
+}
+
+static void
+test_foreach_mutates (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  map_eight (f, 1);
+  ms_memory_set_foreach (f->set, mutating_area_func, f);
+  g_assert_cmpuint (f->n_hooks, ==, 8);
+  ms_test_assert_set_matches_table (f->set, f->table);
+
+  /* Once foreach is over, the set changes again. */
+  g_assert_true (ms_memory_set_unmap (f->set, 0, MS_TEST_MAX_ADDR, G_OBJECT (f->table), &error));
+  g_assert_no_error (error);
+  g_assert_true (ms_memory_set_is_empty (f->set));
+}
+
+/* An update function that changes the set. */
+static gboolean
+mutating_update_func (guint64   old_flags,
+                      guint64  *new_flags,
+                      gpointer  user_data)
+{
+  try_nested_calls (user_data);
+  *new_flags = old_flags + 1;
+  return TRUE;
+}
+
+static void
+test_update_func_mutates (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GPtrArray) areas = NULL;
+  g_autoptr(GError) error = NULL;
+
+  map_eight (f, 1);
+  g_assert_true (ms_memory_set_protect_with (f->set, 0x800, 0x4000, G_OBJECT (f->table),
+                                             mutating_update_func, f, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->n_hooks, ==, 3);
+  ms_test_assert_set_matches_table (f->set, f->table);
+
+  areas = ms_memory_set_get_areas (f->set);
+  g_assert_cmpuint (areas->len, ==, 10);
+  g_assert_cmpuint (ms_memory_area_get_flags (areas->pdata[1]), ==, 2);
+}
+
+/* A notify::n-areas handler runs once the change is over: it may change
+ * the set again. */
+static void
+on_n_areas (GObject    *object,
+            GParamSpec *pspec,
+            gpointer    user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+
+  f->n_hooks++;
+  if (ms_memory_set_get_n_areas (f->set) == 9)
+    {
+      g_assert_true (ms_memory_set_unmap (f->set, 0, 0x1000, G_OBJECT (f->table), &error));
+      g_assert_no_error (error);
+    }
+}
+
+static void
+test_notify_mutates (Fixture       *f,
+                     gconstpointer  data)
+{
+  map_eight (f, 1);
+  g_signal_connect (f->set, "notify::n-areas", G_CALLBACK (on_n_areas), f);
+
+  map_ok (f, 0x1000, 0x1000, 2);
+  g_assert_cmpuint (f->n_hooks, ==, 2);
+  g_assert_cmpuint (ms_memory_set_get_n_areas (f->set), ==, 8);
+  g_assert_null (ms_memory_set_find (f->set, 0));
+  ms_test_assert_set_matches_table (f->set, f->table);
+}
+
+/* ---- dropping the last reference ---- */
+
+static void
+drop_set_hook (MsTestCallKind kind,
+               guint64        start,
+               guint64        size,
+               gpointer       data)
+{
+  Fixture *f = data;
+
+  f->n_hooks++;
+  if (!f->dropped)
+    {
+      f->dropped = TRUE;
+      g_object_unref (f->set);
+    }
+}
+
+typedef enum {
+  DROP_IN_MAP,
+  DROP_IN_MAP_OVERLAP,
+  DROP_IN_UNMAP,
+  DROP_IN_PROTECT,
+  DROP_IN_CLEAR,
+} DropWhere;
+
+static void
+test_drop_set_in_backend (Fixture       *f,
+                          gconstpointer  data)
+{
+  DropWhere where = GPOINTER_TO_INT (data);
+  g_autoptr(MsMemoryArea) area = ms_memory_area_new (0x800, 0x2000, 2, backend (f));
+  g_autoptr(GError) error = NULL;
+  MsMemorySet *set = f->set;
+  gboolean done = FALSE;
+
+  map_eight (f, 1);
+  g_object_add_weak_pointer (G_OBJECT (f->set), (gpointer *) &f->set);
+  f->backend->hook = drop_set_hook;
+  f->backend->hook_data = f;
+
+  /* The caller's reference goes at the first backend call; the call
+   * finishes on the set it started with, which then goes. */
+  switch (where)
+    {
+    case DROP_IN_MAP:
+      g_clear_pointer (&area, ms_memory_area_unref);
+      area = ms_memory_area_new (0x1000, 0x1000, 2, backend (f));
+      done = ms_memory_set_map (set, area, G_OBJECT (f->table), FALSE, &error);
+      g_assert_cmpuint (f->n_hooks, ==, 1);
+      break;
+    case DROP_IN_MAP_OVERLAP:
+      done = ms_memory_set_map (set, area, G_OBJECT (f->table), TRUE, &error);
+      g_assert_cmpuint (f->n_hooks, ==, 3);
+      break;
+    case DROP_IN_UNMAP:
+      done = ms_memory_set_unmap (set, 0x800, 0x8000, G_OBJECT (f->table), &error);
+      g_assert_cmpuint (f->n_hooks, ==, 5);
+      break;
+    case DROP_IN_PROTECT:
+      done = ms_memory_set_protect (set, 0x800, 0x8000, 3, G_OBJECT (f->table), &error);
+      g_assert_cmpuint (f->n_hooks, ==, 5);
+      break;
+    case DROP_IN_CLEAR:
+      done = ms_memory_set_clear (set, G_OBJECT (f->table), &error);
+      g_assert_cmpuint (f->n_hooks, ==, 8);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  g_assert_no_error (error);
+  g_assert_true (done);
+  g_assert_true (f->dropped);
+  g_assert_null (f->set);
+}
+
+static gboolean
+drop_set_update_func (guint64   old_flags,
+                      guint64  *new_flags,
+                      gpointer  user_data)
+{
+  drop_set_hook (MS_TEST_CALL_PROTECT, 0, 0, user_data);
+  *new_flags = 5;
+  return TRUE;
+}
+
+static void
+test_drop_set_in_update_func (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  map_eight (f, 1);
+  g_object_add_weak_pointer (G_OBJECT (f->set), (gpointer *) &f->set);
+
+  g_assert_true (ms_memory_set_protect_with (f->set, 0, 0x6000, G_OBJECT (f->table),
+                                             drop_set_update_func, f, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->n_hooks, ==, 3);
+  g_assert_null (f->set);
+
+  /* The backend did its work before the set went. */
+  g_assert_cmpuint (ms_test_page_table_get_entries (f->table)[0x4000], ==, 5);
+  g_assert_cmpuint (ms_test_page_table_get_entries (f->table)[0x6000], ==, 1);
+}
+
+static gboolean
+drop_set_area_func (MsMemoryArea *area,
+                    gpointer      user_data)
+{
+  Fixture *f = user_data;
+
+  drop_set_hook (MS_TEST_CALL_MAP, 0, 0, f);
+  /* The area stays valid until foreach is over. */
+  g_assert_cmpuint (ms_memory_area_get_size (area), ==, 0x1000);
+  return FALSE;
+}
+
+static void
+test_drop_set_in_foreach (Fixture       *f,
+                          gconstpointer  data)
+{
+  map_eight (f, 1);
+  g_object_add_weak_pointer (G_OBJECT (f->set), (gpointer *) &f->set);
+
+  ms_memory_set_foreach (f->set, drop_set_area_func, f);
+  g_assert_cmpuint (f->n_hooks, ==, 8);
+  g_assert_null (f->set);
+}
+
+static void
+drop_set_on_notify (GObject    *object,
+                    GParamSpec *pspec,
+                    gpointer    user_data)
+{
+  drop_set_hook (MS_TEST_CALL_MAP, 0, 0, user_data);
+}
+
+static void
+test_drop_set_in_notify (Fixture       *f,
+                         gconstpointer  data)
+{
+  map_eight (f, 1);
+  g_object_add_weak_pointer (G_OBJECT (f->set), (gpointer *) &f->set);
+  g_signal_connect (f->set, "notify::n-areas", G_CALLBACK (drop_set_on_notify), f);
+
+  g_assert_true (ms_memory_set_unmap (f->set, 0, 0x4000, G_OBJECT (f->table), NULL));
+  g_assert_cmpuint (f->n_hooks, ==, 1);
+  g_assert_null (f->set);
+}
+
+/* The caller's only reference to the area being mapped goes in the
+ * backend's map: the set's own reference keeps it. */
+static void
+drop_area_hook (MsTestCallKind kind,
+                guint64        start,
+                guint64        size,
+                gpointer       data)
+{
+  Fixture *f = data;
+
+  if (kind == MS_TEST_CALL_MAP)
+    g_clear_pointer (&f->area, ms_memory_area_unref);
+  f->n_hooks++;
+}
+
+static void
+test_drop_area_in_map (Fixture       *f,
+                       gconstpointer  data)
+{
+  gboolean fail = GPOINTER_TO_INT (data);
+  g_autoptr(GError) error = NULL;
+  MsMemoryArea *found;
+  gboolean done;
+
+  map_eight (f, 1);
+  f->backend->hook = drop_area_hook;
+  f->backend->hook_data = f;
+  /* Over two areas: two unmap calls, then the map call (which fails,
+   * with @fail, after dropping the area). */
+  if (fail)
+    ms_test_backend_fail_nth_call (f->backend->inner, 3);
+
+  f->area = ms_memory_area_new (0x800, 0x2000, 2, backend (f));
+  done = ms_memory_set_map (f->set, f->area, G_OBJECT (f->table), TRUE, &error);
+  g_assert_null (f->area);
+  ms_test_assert_set_matches_table (f->set, f->table);
+
+  found = ms_memory_set_find (f->set, 0x1000);
+  if (fail)
+    {
+      g_assert_false (done);
+      g_assert_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE);
+      g_assert_null (found);
+      g_assert_cmpuint (ms_memory_set_get_n_areas (f->set), ==, 8);
+    }
+  else
+    {
+      g_assert_true (done);
+      g_assert_no_error (error);
+      g_assert_nonnull (found);
+      g_assert_cmphex (ms_memory_area_get_start (found), ==, 0x800);
+      g_assert_cmphex (ms_memory_area_get_size (found), ==, 0x2000);
+      g_assert_cmphex (ms_memory_area_get_flags (found), ==, 2);
+      g_assert_true (ms_memory_area_get_backend (found) == backend (f));
+      g_assert_cmpuint (ms_memory_set_get_n_areas (f->set), ==, 9);
+    }
+}
+
+/* An area the caller holds, dropped while the set unmaps it. */
+static void
+drop_held_area_hook (MsTestCallKind kind,
+                     guint64        start,
+                     guint64        size,
+                     gpointer       data)
+{
+  Fixture *f = data;
+
+  g_assert_nonnull (f->area);
+  g_assert_cmphex (ms_memory_area_get_start (f->area), ==, 0x2000);
+  g_assert_cmphex (ms_memory_area_get_size (f->area), ==, 0x1000);
+  g_clear_pointer (&f->area, ms_memory_area_unref);
+  f->n_hooks++;
+}
+
+static void
+test_drop_held_area_in_unmap (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  map_eight (f, 1);
+  f->area = ms_memory_area_ref (ms_memory_set_find (f->set, 0x2000));
+  f->backend->hook = drop_held_area_hook;
+  f->backend->hook_data = f;
+
+  g_assert_true (ms_memory_set_unmap (f->set, 0x2400, 0x400, G_OBJECT (f->table), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->n_hooks, ==, 1);
+  g_assert_cmpuint (ms_memory_set_get_n_areas (f->set), ==, 9);
+  ms_test_assert_set_matches_table (f->set, f->table);
+}
+
+/* MsMapOnlyBackend: implements map (always done) and nothing else. */
+#define MS_TYPE_MAP_ONLY_BACKEND (ms_map_only_backend_get_type ())
+G_DECLARE_FINAL_TYPE (MsMapOnlyBackend, ms_map_only_backend, MS, MAP_ONLY_BACKEND, GObject)
+
+struct _MsMapOnlyBackend
+{
+  GObject parent_instance;
+};
+
+static gboolean
+ms_map_only_backend_map (MsMappingBackend *backend,
+                         guint64           start,
+                         guint64           size,
+                         guint64           flags,
+                         GObject          *page_table)
+{
+  return TRUE;
+}
+
+static void
+ms_map_only_backend_iface_init (MsMappingBackendInterface *iface)
+{
+  iface->map = ms_map_only_backend_map;
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (MsMapOnlyBackend, ms_map_only_backend, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (MS_TYPE_MAPPING_BACKEND,
+                                                      ms_map_only_backend_iface_init))
+
+static void
+ms_map_only_backend_class_init (MsMapOnlyBackendClass *klass)
+{
+}
+
+static void
+ms_map_only_backend_init (MsMapOnlyBackend *self)
+{
+}
+
+static void
+assert_missing (gboolean     done,
+                GError     **error,
+                const char  *method)
+{
+  g_autofree char *expected = g_strdup_printf ("does not implement the %s method", method);
+
+  g_assert_false (done);
+  g_assert_error (*error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE);
+  g_assert_nonnull (strstr ((*error)->message, expected));
+}
+
+/* A backend that lacks a method fails the calls that need it, naming
+ * the method; the set is unchanged. */
+static void
+test_missing_methods (void)
+{
+  g_autoptr(MsMemorySet) set = ms_memory_set_new ();
+  g_autoptr(MsMappingBackend) empty = g_object_new (MS_TYPE_EMPTY_BACKEND, NULL);
+  g_autoptr(MsMappingBackend) map_only = g_object_new (MS_TYPE_MAP_ONLY_BACKEND, NULL);
+  g_autoptr(MsMemoryArea) area = ms_memory_area_new (0x1000, 0x1000, 1, empty);
+  g_autoptr(MsMemoryArea) other = ms_memory_area_new (0x3000, 0x1000, 1, map_only);
+  g_autoptr(MsMemoryArea) over = ms_memory_area_new (0x3800, 0x1000, 1, map_only);
+  g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL, e5 = NULL;
+
+  assert_missing (ms_memory_set_map (set, area, NULL, FALSE, &e1), &e1, "map");
+  g_assert_true (ms_memory_set_is_empty (set));
+
+  g_assert_false (ms_mapping_backend_map (empty, 0, 1, 0, NULL));
+  g_assert_false (ms_mapping_backend_unmap (empty, 0, 1, NULL));
+  g_assert_false (ms_mapping_backend_protect (empty, 0, 1, 0, NULL));
+
+  g_assert_true (ms_memory_set_map (set, other, NULL, FALSE, NULL));
+  assert_missing (ms_memory_set_unmap (set, 0x3400, 0x100, NULL, &e2), &e2, "unmap");
+  assert_missing (ms_memory_set_protect (set, 0, 0x10000, 2, NULL, &e3), &e3, "protect");
+  assert_missing (ms_memory_set_clear (set, NULL, &e4), &e4, "unmap");
+  assert_missing (ms_memory_set_map (set, over, NULL, TRUE, &e5), &e5, "unmap");
+
+  g_assert_cmpuint (ms_memory_set_get_n_areas (set), ==, 1);
+  g_assert_true (ms_memory_set_find (set, 0x3000) == other);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_data_func ("/misbehaving/fail-every-call/readme", scenario_readme,
+                        test_fail_every_call);
+  g_test_add_data_func ("/misbehaving/fail-every-call/map-unmap", scenario_map_unmap,
+                        test_fail_every_call);
+  g_test_add_data_func ("/misbehaving/fail-every-call/unmap-split", scenario_unmap_split,
+                        test_fail_every_call);
+  g_test_add_data_func ("/misbehaving/fail-every-call/protect", scenario_protect,
+                        test_fail_every_call);
+  g_test_add_data_func ("/misbehaving/fail-every-call/clear", scenario_clear,
+                        test_fail_every_call);
+
+  g_test_add ("/misbehaving/reentrant/backend", Fixture, NULL,
+              fixture_setup, test_reentrant_backend, fixture_teardown);
+  g_test_add ("/misbehaving/reentrant/failing-backend", Fixture, NULL,
+              fixture_setup, test_reentrant_failing_backend, fixture_teardown);
+  g_test_add ("/misbehaving/reentrant/other-set", Fixture, NULL,
+              fixture_setup, test_reentrant_other_set, fixture_teardown);
+  g_test_add ("/misbehaving/reentrant/foreach-func", Fixture, NULL,
+              fixture_setup, test_foreach_mutates, fixture_teardown);
+  g_test_add ("/misbehaving/reentrant/update-func", Fixture, NULL,
+              fixture_setup, test_update_func_mutates, fixture_teardown);
+  g_test_add ("/misbehaving/reentrant/notify", Fixture, NULL,
+              fixture_setup, test_notify_mutates, fixture_teardown);
+
+  g_test_add ("/misbehaving/drop-set/map", Fixture, GINT_TO_POINTER (DROP_IN_MAP),
+              fixture_setup, test_drop_set_in_backend, fixture_teardown);
+  g_test_add ("/misbehaving/drop-set/map-overlap", Fixture, GINT_TO_POINTER (DROP_IN_MAP_OVERLAP),
+              fixture_setup, test_drop_set_in_backend, fixture_teardown);
+  g_test_add ("/misbehaving/drop-set/unmap", Fixture, GINT_TO_POINTER (DROP_IN_UNMAP),
+              fixture_setup, test_drop_set_in_backend, fixture_teardown);
+  g_test_add ("/misbehaving/drop-set/protect", Fixture, GINT_TO_POINTER (DROP_IN_PROTECT),
+              fixture_setup, test_drop_set_in_backend, fixture_teardown);
+  g_test_add ("/misbehaving/drop-set/clear", Fixture, GINT_TO_POINTER (DROP_IN_CLEAR),
+              fixture_setup, test_drop_set_in_backend, fixture_teardown);
+  g_test_add ("/misbehaving/drop-set/update-func", Fixture, NULL,
+              fixture_setup, test_drop_set_in_update_func, fixture_teardown);
+  g_test_add ("/misbehaving/drop-set/foreach-func", Fixture, NULL,
+              fixture_setup, test_drop_set_in_foreach, fixture_teardown);
+  g_test_add ("/misbehaving/drop-set/notify", Fixture, NULL,
+              fixture_setup, test_drop_set_in_notify, fixture_teardown);
+  g_test_add ("/misbehaving/drop-area/map", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_setup, test_drop_area_in_map, fixture_teardown);
+  g_test_add ("/misbehaving/drop-area/map-failing", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_setup, test_drop_area_in_map, fixture_teardown);
+  g_test_add ("/misbehaving/drop-area/held-in-unmap", Fixture, NULL,
+              fixture_setup, test_drop_held_area_in_unmap, fixture_teardown);
+
+  g_test_add_func ("/misbehaving/missing-methods", test_missing_methods);
+
+  return g_test_run ();
+}
