@@ -200,31 +200,20 @@ class MemorySet(Ms.MemorySet):
         ``update_flags(old_flags, *user_data)``.
 
         ``update_flags`` returns the new flags, or ``None`` to leave the area
-        alone (a ``(changed, new_flags)`` pair as in C works too). If it
-        raises, the areas after that one are left alone and the exception
-        is raised once the set is done.
+        alone; a ``(changed, new_flags)`` pair as without the overrides works
+        too. As without the overrides, an exception raised by
+        ``update_flags`` is reported on stderr and leaves that area alone.
         """
-        raised = []
-
         def update(old_flags, *data):
-            if raised:
-                return False, 0
-            try:
-                result = update_flags(old_flags, *data)
-            except Exception as exception:
-                raised.append(exception)
-                return False, 0
+            result = update_flags(old_flags, *data)
             if result is None:
                 return False, 0
             if isinstance(result, tuple):
                 return result
             return True, result
 
-        result = _run(super().protect_with, start, size, page_table, update,
-                      *user_data)
-        if raised:
-            raise raised[0]
-        return result
+        return _run(super().protect_with, start, size, page_table, update,
+                    *user_data)
 
     def clear(self, page_table=None):
         return _run(super().clear, page_table)
@@ -245,6 +234,10 @@ class PyMappingBackend(GObject.Object, Ms.MappingBackend):
             def unmap(self, start, size, page_table): ...
             def protect(self, start, size, new_flags, page_table): ...
 
+    Subclasses of such a class may redefine any of these methods. (Define
+    ``map``, not ``do_map``: a class that defines ``do_map`` and the others
+    derives from ``GObject.Object`` and ``Ms.MappingBackend`` instead.)
+
     A method succeeds by returning ``True`` or nothing at all, and refuses
     by returning ``False`` or by raising an exception; a method that is not
     defined refuses. Like every backend, a method that refuses must leave
@@ -257,6 +250,17 @@ class PyMappingBackend(GObject.Object, Ms.MappingBackend):
     # the interface; subclasses override the Python methods below.
     __module__ = 'gi.repository.Ms'
     __gtype_name__ = 'MsPyMappingBackend'
+
+    def __init_subclass__(cls, **kwargs):
+        # GObject shares the interface's method table between a class and
+        # its subclasses: a do_map here would replace the one above for
+        # every Python backend. Python methods have no such problem, and
+        # subclasses of subclasses may redefine them freely.
+        for name in ('do_map', 'do_unmap', 'do_protect'):
+            if name in cls.__dict__:
+                raise TypeError('%s defines %s: a PyMappingBackend defines %s '
+                                'instead' % (cls.__name__, name, name[3:]))
+        super().__init_subclass__(**kwargs)
 
     def _dispatch(self, method, *args):
         try:
