@@ -16,5 +16,6 @@
 #include "ms-mapping-backend.h"
 #include "ms-memory-area.h"
 #include "ms-memory-set.h"
+#include "ms-prot.h"
 
 #undef MS_INSIDE
