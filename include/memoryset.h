@@ -17,5 +17,6 @@
 #include "ms-memory-area.h"
 #include "ms-memory-set.h"
 #include "ms-prot.h"
+#include "ms-host-backend.h"
 
 #undef MS_INSIDE
