@@ -551,15 +551,15 @@ check_access (MsHostBackend  *self,
       if ((state & PAGE_MAPPED) == 0)
         {
           g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_FAULT,
-                       "Cannot %s %" G_GSIZE_FORMAT " bytes at " ADDR_FORMAT ": "
-                       ADDR_FORMAT " is not mapped", verb, size, addr, page_addr);
+                       "Cannot %s [" ADDR_FORMAT ", " ADDR_FORMAT "): "
+                       ADDR_FORMAT " is not mapped", verb, addr, addr + size, page_addr);
           return FALSE;
         }
       if ((state & needed) == 0)
         {
           g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_FAULT,
-                       "Cannot %s %" G_GSIZE_FORMAT " bytes at " ADDR_FORMAT ": "
-                       ADDR_FORMAT " is not %s", verb, size, addr, page_addr, what);
+                       "Cannot %s [" ADDR_FORMAT ", " ADDR_FORMAT "): "
+                       ADDR_FORMAT " is not %s", verb, addr, addr + size, page_addr, what);
           return FALSE;
         }
     }
