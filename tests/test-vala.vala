@@ -113,11 +113,40 @@ static void test_protect_with () {
   assert_cmpstr (spans (set), CompareOperator.EQ, "[0x1000, 0x2000) 5;[0x2000, 0x3000) 2;");
 }
 
+/* The host backend, through the vapi: real memory behind the areas. */
+static void test_host_backend () {
+  try {
+    /* 1 MiB: a multiple of any page size up to 64 KiB. */
+    var host = new Ms.HostBackend (16 * 65536);
+    var page = (uint64) host.get_page_size ();
+    var set = new Ms.MemorySet ();
+    set.map (new Ms.MemoryArea (page, 4 * page, Ms.Prot.READ | Ms.Prot.WRITE, host), null, false);
+    set.protect (2 * page, page, Ms.Prot.READ, null);
+
+    uint8[] data = { 1, 2, 3, 4 };
+    host.write (page + 8, data);
+    var bytes = host.read (page + 8, 4);
+    assert_cmpmem (bytes.get_data (), data);
+
+    Ms.Prot prot;
+    assert_true (host.get_prot (2 * page, out prot));
+    assert_true (prot == Ms.Prot.READ);
+    assert_cmpstr (set.to_string (), CompareOperator.EQ,
+                   "%08llx-%08llx rw-p\n%08llx-%08llx r--p\n%08llx-%08llx rw-p\n".printf (
+                     page, 2 * page, 2 * page, 3 * page, 3 * page, 5 * page));
+    set.clear (null);
+    assert_false (host.get_prot (2 * page, out prot));
+  } catch (Error e) {
+    error ("%s", e.message);
+  }
+}
+
 int main (string[] args) {
   Test.init (ref args);
   Test.add_func ("/vala/readme-example", test_readme_example);
   Test.add_func ("/vala/protect-page-table", test_protect_page_table);
   Test.add_func ("/vala/refusal", test_refusal);
   Test.add_func ("/vala/protect-with", test_protect_with);
+  Test.add_func ("/vala/host-backend", test_host_backend);
   return Test.run ();
 }

@@ -242,6 +242,13 @@ class TestMemorySet(unittest.TestCase):
         self.assertEqual(repr(self.set),
                          '<Ms.MemorySet 1 area: [0x0, 0x1000) flags=0x1>')
 
+    def test_str_is_the_maps_text(self):
+        self.assertEqual(str(self.set), self.set.to_string())
+        self.assertEqual(str(self.set).splitlines(),
+                         ['00000000-00001000 r--p', '00002000-00003000 -w-p',
+                          '00004000-00005000 rw-p', '00006000-00007000 --xp'])
+        self.assertEqual(str(Ms.MemorySet()), '')
+
     def test_repr_of_a_large_set_is_short(self):
         for k in range(4, 20):
             self.set.map(Ms.MemoryArea(k * 0x2000, 0x1000, 1, self.backend))
@@ -371,6 +378,11 @@ class TestMemoryArea(unittest.TestCase):
         self.assertNotEqual(self.area, Ms.MemoryArea(0x1000, 0x2000, 5, self.backend))
         self.assertNotEqual(self.area, Ms.MemoryArea(0x1000, 0x3000, 5, LogBackend()))
         self.assertNotEqual(self.area, (0x1000, 0x4000))
+
+    def test_str_is_a_maps_line(self):
+        self.assertEqual(str(self.area), '00001000-00004000 r-xp')
+        self.assertEqual(str(Ms.MemoryArea(0x1000, 0x1000, 0x100, self.backend)),
+                         '00001000-00002000 0x100')
 
     def test_repr(self):
         self.assertEqual(repr(self.area),

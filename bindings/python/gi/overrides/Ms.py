@@ -8,9 +8,11 @@ overrides only add to it:
 
 * ``len(memory_set)``, ``for area in memory_set``, ``addr in memory_set``,
   ``memory_set[addr]`` (``KeyError`` when ``addr`` is not mapped),
-  ``bool(memory_set)`` (false when empty) and a readable ``repr()``;
+  ``bool(memory_set)`` (false when empty), a readable ``repr()`` and
+  ``str()`` in the ``/proc/<pid>/maps`` layout;
 * ``area.start``, ``area.end``, ``area.size``, ``area.flags`` and
-  ``area.backend`` properties, ``addr in area``, areas that compare equal
+  ``area.backend`` properties, ``addr in area``, ``str(area)`` as a maps
+  line, areas that compare equal
   when their start, size, flags and backend are equal, and
   ``Ms.MemoryArea(start, size, flags, backend)`` as constructor;
 * ``page_table`` and ``unmap_overlap`` arguments that default to ``None``
@@ -134,6 +136,10 @@ class MemoryArea(Ms.MemoryArea):
         return '[%s, %s) flags=%s' % (_hex(self.start), _hex(self.end),
                                       _hex(self.flags))
 
+    def __str__(self):
+        # One line of /proc/<pid>/maps: 00001000-00005000 rw-p
+        return self.to_string()
+
     def __repr__(self):
         return '<Ms.MemoryArea %s backend=%s>' % (
             self._describe(), type(self.backend).__name__)
@@ -176,6 +182,10 @@ class MemorySet(Ms.MemorySet):
         if area is None:
             raise KeyError(addr)
         return area
+
+    def __str__(self):
+        # The /proc/<pid>/maps layout, one line per area.
+        return self.to_string()
 
     def __repr__(self):
         areas = self.get_areas()
