@@ -1,0 +1,410 @@
+/* test-bad-input.c: programmer errors caught by the preconditions
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Every public function checks its pointer arguments with
+ * g_return_val_if_fail, as GLib does: a NULL or wrong-type argument, or
+ * an error location that already holds an error, logs a critical in the
+ * "Ms" domain naming the function and the failed check, and the
+ * function returns its documented "nothing" value without touching
+ * anything. docs/bad-input.md lists every case tried here.
+ */
+
+#include "ms-test-backend.h"
+
+/* Expects one critical from @func naming @check, and @call to give
+ * @expected. */
+#define EXPECT_CRITICAL(func, check, call, expected) G_STMT_START {              \
+    g_test_expect_message ("Ms", G_LOG_LEVEL_CRITICAL,                           \
+                           "*" func "*assertion*" check "*failed*");            \
+    g_assert_true ((call) == (expected));                                        \
+    g_test_assert_expected_messages ();                                          \
+  } G_STMT_END
+
+#define EXPECT_CRITICAL_VOID(func, check, call) G_STMT_START {                  \
+    g_test_expect_message ("Ms", G_LOG_LEVEL_CRITICAL,                           \
+                           "*" func "*assertion*" check "*failed*");            \
+    call;                                                                        \
+    g_test_assert_expected_messages ();                                          \
+  } G_STMT_END
+
+typedef struct {
+  MsMemorySet      *set;
+  MsTestBackend    *backend;
+  MsTestPageTable  *table;
+  MsMemoryArea     *area;          /* mapped in set */
+  GObject          *not_a_set;     /* a GObject of another type */
+  GParamSpec       *not_a_gobject; /* a type instance that is no GObject */
+  GError           *set_error;     /* an error already set */
+} Fixture;
+
+static gboolean
+keep_flags (guint64   old_flags,
+            guint64  *new_flags,
+            gpointer  user_data)
+{
+  *new_flags = old_flags;
+  return TRUE;
+}
+
+static gboolean
+stop_at_first (MsMemoryArea *area,
+               gpointer      user_data)
+{
+  (*(guint *) user_data)++;
+  return TRUE;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->set = ms_memory_set_new ();
+  f->backend = ms_test_backend_new ();
+  f->table = ms_test_page_table_new (MS_TEST_MAX_ADDR);
+  f->area = ms_memory_area_new (0x1000, 0x1000, 1, MS_MAPPING_BACKEND (f->backend));
+  g_assert_true (ms_memory_set_map (f->set, f->area, G_OBJECT (f->table), FALSE, NULL));
+  ms_test_backend_reset_calls (f->backend);
+  f->not_a_set = g_object_new (G_TYPE_OBJECT, NULL);
+  f->not_a_gobject = g_param_spec_ref_sink (g_param_spec_boolean ("x", NULL, NULL, FALSE,
+                                                                  G_PARAM_READWRITE));
+  f->set_error = g_error_new_literal (G_FILE_ERROR, G_FILE_ERROR_FAILED, "earlier failure");
+}
+
+/* Nothing changed: the set still holds its one area, the table agrees,
+ * no backend was called, and the earlier error is untouched. */
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_assert_cmpuint (ms_memory_set_get_n_areas (f->set), ==, 1);
+  g_assert_true (ms_memory_set_find (f->set, 0x1000) == f->area);
+  ms_test_assert_set_matches_table (f->set, f->table);
+  g_assert_cmpuint (ms_test_backend_get_calls (f->backend)->len, ==, 0);
+  g_assert_error (f->set_error, G_FILE_ERROR, G_FILE_ERROR_FAILED);
+  g_assert_cmpstr (f->set_error->message, ==, "earlier failure");
+
+  g_clear_error (&f->set_error);
+  g_clear_pointer (&f->not_a_gobject, g_param_spec_unref);
+  g_clear_object (&f->not_a_set);
+  g_clear_pointer (&f->area, ms_memory_area_unref);
+  g_clear_object (&f->set);
+  g_clear_object (&f->backend);
+  g_clear_object (&f->table);
+}
+
+#define SET(f) ((MsMemorySet *) (f)->not_a_set)
+#define BACKEND(f) ((MsMappingBackend *) (f)->not_a_set)
+#define PT(f) ((GObject *) (f)->not_a_gobject)
+
+static void
+test_memory_area (Fixture       *f,
+                  gconstpointer  data)
+{
+  MsMemoryArea *area = f->area;
+
+  EXPECT_CRITICAL ("ms_memory_area_new", "MS_IS_MAPPING_BACKEND",
+                   ms_memory_area_new (0, 1, 0, NULL), NULL);
+  EXPECT_CRITICAL ("ms_memory_area_new", "MS_IS_MAPPING_BACKEND",
+                   ms_memory_area_new (0, 1, 0, BACKEND (f)), NULL);
+  EXPECT_CRITICAL ("ms_memory_area_new", "MS_IS_MAPPING_BACKEND",
+                   ms_memory_area_new (0, 1, 0, (MsMappingBackend *) f->set), NULL);
+  EXPECT_CRITICAL ("ms_memory_area_ref", "self != NULL", ms_memory_area_ref (NULL), NULL);
+  EXPECT_CRITICAL_VOID ("ms_memory_area_unref", "self != NULL", ms_memory_area_unref (NULL));
+  EXPECT_CRITICAL ("ms_memory_area_get_start", "self != NULL",
+                   ms_memory_area_get_start (NULL), 0);
+  EXPECT_CRITICAL ("ms_memory_area_get_end", "self != NULL",
+                   ms_memory_area_get_end (NULL), 0);
+  EXPECT_CRITICAL ("ms_memory_area_get_size", "self != NULL",
+                   ms_memory_area_get_size (NULL), 0);
+  EXPECT_CRITICAL ("ms_memory_area_get_flags", "self != NULL",
+                   ms_memory_area_get_flags (NULL), 0);
+  EXPECT_CRITICAL ("ms_memory_area_get_backend", "self != NULL",
+                   ms_memory_area_get_backend (NULL), NULL);
+  EXPECT_CRITICAL ("ms_memory_area_contains", "self != NULL",
+                   ms_memory_area_contains (NULL, 0), FALSE);
+  EXPECT_CRITICAL ("ms_memory_area_equal", "a != NULL",
+                   ms_memory_area_equal (NULL, area), FALSE);
+  EXPECT_CRITICAL ("ms_memory_area_equal", "b != NULL",
+                   ms_memory_area_equal (area, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_area_to_string", "self != NULL",
+                   ms_memory_area_to_string (NULL), NULL);
+
+  /* Not programmer errors: an area may be empty or run past the top of
+   * the address space; mapping it fails with INVALID_PARAM. */
+  {
+    g_autoptr(MsMemoryArea) empty = ms_memory_area_new (0x8000, 0, 1,
+                                                        MS_MAPPING_BACKEND (f->backend));
+    g_autoptr(MsMemoryArea) huge = ms_memory_area_new (G_MAXUINT64, 2, 1,
+                                                       MS_MAPPING_BACKEND (f->backend));
+    g_autoptr(GError) e1 = NULL;
+    g_autoptr(GError) e2 = NULL;
+
+    g_assert_false (ms_memory_area_contains (empty, 0x8000));
+    g_assert_true (ms_memory_area_contains (huge, G_MAXUINT64));
+    g_assert_false (ms_memory_set_map (f->set, empty, G_OBJECT (f->table), FALSE, &e1));
+    g_assert_error (e1, MS_MAPPING_ERROR, MS_MAPPING_ERROR_INVALID_PARAM);
+    g_assert_false (ms_memory_set_map (f->set, huge, G_OBJECT (f->table), TRUE, &e2));
+    g_assert_error (e2, MS_MAPPING_ERROR, MS_MAPPING_ERROR_INVALID_PARAM);
+  }
+}
+
+static void
+test_mapping_backend (Fixture       *f,
+                      gconstpointer  data)
+{
+  MsMappingBackend *backend = MS_MAPPING_BACKEND (f->backend);
+
+  EXPECT_CRITICAL ("ms_mapping_backend_map", "MS_IS_MAPPING_BACKEND",
+                   ms_mapping_backend_map (NULL, 0, 1, 0, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_mapping_backend_map", "MS_IS_MAPPING_BACKEND",
+                   ms_mapping_backend_map (BACKEND (f), 0, 1, 0, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_mapping_backend_map", "G_IS_OBJECT (page_table)",
+                   ms_mapping_backend_map (backend, 0, 1, 0, PT (f)), FALSE);
+  EXPECT_CRITICAL ("ms_mapping_backend_unmap", "MS_IS_MAPPING_BACKEND",
+                   ms_mapping_backend_unmap (NULL, 0, 1, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_mapping_backend_unmap", "MS_IS_MAPPING_BACKEND",
+                   ms_mapping_backend_unmap (BACKEND (f), 0, 1, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_mapping_backend_unmap", "G_IS_OBJECT (page_table)",
+                   ms_mapping_backend_unmap (backend, 0, 1, PT (f)), FALSE);
+  EXPECT_CRITICAL ("ms_mapping_backend_protect", "MS_IS_MAPPING_BACKEND",
+                   ms_mapping_backend_protect (NULL, 0, 1, 0, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_mapping_backend_protect", "MS_IS_MAPPING_BACKEND",
+                   ms_mapping_backend_protect (BACKEND (f), 0, 1, 0, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_mapping_backend_protect", "G_IS_OBJECT (page_table)",
+                   ms_mapping_backend_protect (backend, 0, 1, 0, PT (f)), FALSE);
+}
+
+static void
+test_memory_set_lookups (Fixture       *f,
+                         gconstpointer  data)
+{
+  guint64 start = 0x5a5a;
+  guint n = 0;
+
+  EXPECT_CRITICAL ("ms_memory_set_get_n_areas", "MS_IS_MEMORY_SET",
+                   ms_memory_set_get_n_areas (NULL), 0);
+  EXPECT_CRITICAL ("ms_memory_set_get_n_areas", "MS_IS_MEMORY_SET",
+                   ms_memory_set_get_n_areas (SET (f)), 0);
+  EXPECT_CRITICAL ("ms_memory_set_is_empty", "MS_IS_MEMORY_SET",
+                   ms_memory_set_is_empty (NULL), TRUE);
+  EXPECT_CRITICAL ("ms_memory_set_is_empty", "MS_IS_MEMORY_SET",
+                   ms_memory_set_is_empty (SET (f)), TRUE);
+  EXPECT_CRITICAL ("ms_memory_set_overlaps", "MS_IS_MEMORY_SET",
+                   ms_memory_set_overlaps (NULL, 0, 1), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_overlaps", "MS_IS_MEMORY_SET",
+                   ms_memory_set_overlaps (SET (f), 0, 1), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_find", "MS_IS_MEMORY_SET",
+                   ms_memory_set_find (NULL, 0x1000), NULL);
+  EXPECT_CRITICAL ("ms_memory_set_find", "MS_IS_MEMORY_SET",
+                   ms_memory_set_find (SET (f), 0x1000), NULL);
+  EXPECT_CRITICAL ("ms_memory_set_find_free_area", "MS_IS_MEMORY_SET",
+                   ms_memory_set_find_free_area (NULL, 0, 1, 0, 10, 1, &start), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_find_free_area", "MS_IS_MEMORY_SET",
+                   ms_memory_set_find_free_area (SET (f), 0, 1, 0, 10, 1, &start), FALSE);
+  g_assert_cmphex (start, ==, 0x5a5a);
+  EXPECT_CRITICAL ("ms_memory_set_get_areas", "MS_IS_MEMORY_SET",
+                   ms_memory_set_get_areas (NULL), NULL);
+  EXPECT_CRITICAL ("ms_memory_set_get_areas", "MS_IS_MEMORY_SET",
+                   ms_memory_set_get_areas (SET (f)), NULL);
+  EXPECT_CRITICAL ("ms_memory_set_to_string", "MS_IS_MEMORY_SET",
+                   ms_memory_set_to_string (NULL), NULL);
+  EXPECT_CRITICAL ("ms_memory_set_to_string", "MS_IS_MEMORY_SET",
+                   ms_memory_set_to_string (SET (f)), NULL);
+  EXPECT_CRITICAL_VOID ("ms_memory_set_foreach", "MS_IS_MEMORY_SET",
+                        ms_memory_set_foreach (NULL, stop_at_first, &n));
+  EXPECT_CRITICAL_VOID ("ms_memory_set_foreach", "MS_IS_MEMORY_SET",
+                        ms_memory_set_foreach (SET (f), stop_at_first, &n));
+  EXPECT_CRITICAL_VOID ("ms_memory_set_foreach", "func != NULL",
+                        ms_memory_set_foreach (f->set, NULL, &n));
+  g_assert_cmpuint (n, ==, 0);
+
+  /* Not programmer errors: nonsense sizes, limits and alignments give
+   * "no free area". */
+  g_assert_false (ms_memory_set_find_free_area (f->set, 0, 0, 0, 10, 1, &start));
+  g_assert_false (ms_memory_set_find_free_area (f->set, 0, 1, 0, 10, 0, &start));
+  g_assert_false (ms_memory_set_find_free_area (f->set, 0, 3, 0, 10, 3, &start));
+  g_assert_false (ms_memory_set_find_free_area (f->set, 0, 1, 10, 10, 1, &start));
+  g_assert_false (ms_memory_set_find_free_area (f->set, 0, 1, 10, 0, 1, &start));
+  g_assert_false (ms_memory_set_find_free_area (f->set, 0, G_MAXUINT64, 0, G_MAXUINT64, 1, &start));
+  g_assert_cmphex (start, ==, 0x5a5a);
+}
+
+static void
+test_memory_set_map (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(MsMemoryArea) area = ms_memory_area_new (0x4000, 0x1000, 1,
+                                                     MS_MAPPING_BACKEND (f->backend));
+  GObject *pt = G_OBJECT (f->table);
+
+  EXPECT_CRITICAL ("ms_memory_set_map", "MS_IS_MEMORY_SET",
+                   ms_memory_set_map (NULL, area, pt, FALSE, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_map", "MS_IS_MEMORY_SET",
+                   ms_memory_set_map (SET (f), area, pt, FALSE, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_map", "area != NULL",
+                   ms_memory_set_map (f->set, NULL, pt, FALSE, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_map", "G_IS_OBJECT (page_table)",
+                   ms_memory_set_map (f->set, area, PT (f), FALSE, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_map", "error == NULL || *error == NULL",
+                   ms_memory_set_map (f->set, area, pt, FALSE, &f->set_error), FALSE);
+}
+
+static void
+test_memory_set_unmap (Fixture       *f,
+                       gconstpointer  data)
+{
+  GObject *pt = G_OBJECT (f->table);
+
+  EXPECT_CRITICAL ("ms_memory_set_unmap", "MS_IS_MEMORY_SET",
+                   ms_memory_set_unmap (NULL, 0, 0x10000, pt, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_unmap", "MS_IS_MEMORY_SET",
+                   ms_memory_set_unmap (SET (f), 0, 0x10000, pt, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_unmap", "G_IS_OBJECT (page_table)",
+                   ms_memory_set_unmap (f->set, 0, 0x10000, PT (f), NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_unmap", "error == NULL || *error == NULL",
+                   ms_memory_set_unmap (f->set, 0, 0x10000, pt, &f->set_error), FALSE);
+}
+
+static void
+test_memory_set_protect (Fixture       *f,
+                         gconstpointer  data)
+{
+  GObject *pt = G_OBJECT (f->table);
+
+  /* protect checks through protect_with: the message names that. */
+  EXPECT_CRITICAL ("ms_memory_set_protect", "MS_IS_MEMORY_SET",
+                   ms_memory_set_protect (NULL, 0, 0x10000, 2, pt, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_protect", "MS_IS_MEMORY_SET",
+                   ms_memory_set_protect (SET (f), 0, 0x10000, 2, pt, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_protect", "G_IS_OBJECT (page_table)",
+                   ms_memory_set_protect (f->set, 0, 0x10000, 2, PT (f), NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_protect", "error == NULL || *error == NULL",
+                   ms_memory_set_protect (f->set, 0, 0x10000, 2, pt, &f->set_error), FALSE);
+
+  EXPECT_CRITICAL ("ms_memory_set_protect_with", "MS_IS_MEMORY_SET",
+                   ms_memory_set_protect_with (NULL, 0, 0x10000, pt, keep_flags, NULL, NULL),
+                   FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_protect_with", "MS_IS_MEMORY_SET",
+                   ms_memory_set_protect_with (SET (f), 0, 0x10000, pt, keep_flags, NULL, NULL),
+                   FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_protect_with", "G_IS_OBJECT (page_table)",
+                   ms_memory_set_protect_with (f->set, 0, 0x10000, PT (f), keep_flags, NULL, NULL),
+                   FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_protect_with", "update_flags != NULL",
+                   ms_memory_set_protect_with (f->set, 0, 0x10000, pt, NULL, NULL, NULL),
+                   FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_protect_with", "error == NULL || *error == NULL",
+                   ms_memory_set_protect_with (f->set, 0, 0x10000, pt, keep_flags, NULL,
+                                               &f->set_error),
+                   FALSE);
+}
+
+static void
+test_memory_set_clear (Fixture       *f,
+                       gconstpointer  data)
+{
+  GObject *pt = G_OBJECT (f->table);
+
+  EXPECT_CRITICAL ("ms_memory_set_clear", "MS_IS_MEMORY_SET",
+                   ms_memory_set_clear (NULL, pt, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_clear", "MS_IS_MEMORY_SET",
+                   ms_memory_set_clear (SET (f), pt, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_clear", "G_IS_OBJECT (page_table)",
+                   ms_memory_set_clear (f->set, PT (f), NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_clear", "error == NULL || *error == NULL",
+                   ms_memory_set_clear (f->set, pt, &f->set_error), FALSE);
+}
+
+static void
+test_memory_set_load_maps (Fixture       *f,
+                           gconstpointer  data)
+{
+  MsMappingBackend *backend = MS_MAPPING_BACKEND (f->backend);
+  GObject *pt = G_OBJECT (f->table);
+  const char *text = "";
+
+  EXPECT_CRITICAL ("ms_memory_set_load_maps", "MS_IS_MEMORY_SET",
+                   ms_memory_set_load_maps (NULL, text, backend, pt, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_load_maps", "MS_IS_MEMORY_SET",
+                   ms_memory_set_load_maps (SET (f), text, backend, pt, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_load_maps", "text != NULL",
+                   ms_memory_set_load_maps (f->set, NULL, backend, pt, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_load_maps", "MS_IS_MAPPING_BACKEND",
+                   ms_memory_set_load_maps (f->set, text, NULL, pt, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_load_maps", "MS_IS_MAPPING_BACKEND",
+                   ms_memory_set_load_maps (f->set, text, BACKEND (f), pt, NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_load_maps", "G_IS_OBJECT (page_table)",
+                   ms_memory_set_load_maps (f->set, text, backend, PT (f), NULL), FALSE);
+  EXPECT_CRITICAL ("ms_memory_set_load_maps", "error == NULL || *error == NULL",
+                   ms_memory_set_load_maps (f->set, text, backend, pt, &f->set_error), FALSE);
+}
+
+static void
+test_host_backend (Fixture       *f,
+                   gconstpointer  data)
+{
+  MsHostBackend *not_host = (MsHostBackend *) f->not_a_set;
+  MsProt prot = 0;
+  const guint8 byte = 0;
+
+  EXPECT_CRITICAL ("ms_host_backend_new", "error == NULL || *error == NULL",
+                   ms_host_backend_new (0x10000, &f->set_error), NULL);
+  EXPECT_CRITICAL ("ms_host_backend_get_base", "MS_IS_HOST_BACKEND",
+                   ms_host_backend_get_base (NULL), NULL);
+  EXPECT_CRITICAL ("ms_host_backend_get_base", "MS_IS_HOST_BACKEND",
+                   ms_host_backend_get_base (not_host), NULL);
+  EXPECT_CRITICAL ("ms_host_backend_get_size", "MS_IS_HOST_BACKEND",
+                   ms_host_backend_get_size (NULL), 0);
+  EXPECT_CRITICAL ("ms_host_backend_get_page_size", "MS_IS_HOST_BACKEND",
+                   ms_host_backend_get_page_size (NULL), 0);
+  EXPECT_CRITICAL ("ms_host_backend_get_prot", "MS_IS_HOST_BACKEND",
+                   ms_host_backend_get_prot (NULL, 0, &prot), FALSE);
+  EXPECT_CRITICAL ("ms_host_backend_get_prot", "MS_IS_HOST_BACKEND",
+                   ms_host_backend_get_prot ((MsHostBackend *) f->backend, 0, &prot), FALSE);
+  EXPECT_CRITICAL ("ms_host_backend_read", "MS_IS_HOST_BACKEND",
+                   ms_host_backend_read (NULL, 0, 1, NULL), NULL);
+  EXPECT_CRITICAL ("ms_host_backend_write", "MS_IS_HOST_BACKEND",
+                   ms_host_backend_write (NULL, 0, &byte, 1, NULL), FALSE);
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsHostBackend) host = ms_host_backend_new (0x10000, &error);
+
+    g_assert_no_error (error);
+    EXPECT_CRITICAL ("ms_host_backend_read", "error == NULL || *error == NULL",
+                     ms_host_backend_read (host, 0, 1, &f->set_error), NULL);
+    EXPECT_CRITICAL ("ms_host_backend_write", "data != NULL || size == 0",
+                     ms_host_backend_write (host, 0, NULL, 1, NULL), FALSE);
+    EXPECT_CRITICAL ("ms_host_backend_write", "error == NULL || *error == NULL",
+                     ms_host_backend_write (host, 0, &byte, 1, &f->set_error), FALSE);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/bad-input/memory-area", Fixture, NULL,
+              fixture_setup, test_memory_area, fixture_teardown);
+  g_test_add ("/bad-input/mapping-backend", Fixture, NULL,
+              fixture_setup, test_mapping_backend, fixture_teardown);
+  g_test_add ("/bad-input/memory-set/lookups", Fixture, NULL,
+              fixture_setup, test_memory_set_lookups, fixture_teardown);
+  g_test_add ("/bad-input/memory-set/map", Fixture, NULL,
+              fixture_setup, test_memory_set_map, fixture_teardown);
+  g_test_add ("/bad-input/memory-set/unmap", Fixture, NULL,
+              fixture_setup, test_memory_set_unmap, fixture_teardown);
+  g_test_add ("/bad-input/memory-set/protect", Fixture, NULL,
+              fixture_setup, test_memory_set_protect, fixture_teardown);
+  g_test_add ("/bad-input/memory-set/clear", Fixture, NULL,
+              fixture_setup, test_memory_set_clear, fixture_teardown);
+  g_test_add ("/bad-input/memory-set/load-maps", Fixture, NULL,
+              fixture_setup, test_memory_set_load_maps, fixture_teardown);
+  g_test_add ("/bad-input/host-backend", Fixture, NULL,
+              fixture_setup, test_host_backend, fixture_teardown);
+
+  return g_test_run ();
+}
