@@ -15,7 +15,7 @@ struct _MsMemoryArea
   guint64           size;
   guint64           flags;
   MsMappingBackend *backend;   /* owned */
-  grefcount         ref_count;
+  gatomicrefcount   ref_count;   /* areas may be shared between threads */
 };
 
 static inline guint64
