@@ -29,7 +29,7 @@ memory_area_alloc (guint64           start,
                    guint64           flags,
                    MsMappingBackend *backend)
 {
-  MsMemoryArea *self = g_new (MsMemoryArea, 1);
+  MsMemoryArea *self = g_slice_new (MsMemoryArea);
 
   self->start = start;
   self->size = size;
@@ -115,7 +115,7 @@ ms_memory_area_unref (MsMemoryArea *self)
   if (g_ref_count_dec (&self->ref_count))
     {
       g_object_unref (self->backend);
-      g_free (self);
+      g_slice_free (MsMemoryArea, self);
     }
 }
 
