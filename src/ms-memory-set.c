@@ -53,6 +53,10 @@ struct _MsMemorySet
   /* > 0 while a change, a foreach or a callback of this set runs: a
    * change asked for then is refused instead of corrupting the walk. */
   guint busy;
+
+  /* The last reference went while the set was busy: the set keeps one
+   * of its own until it is no longer busy, then drops it and goes. */
+  gboolean dispose_deferred;
 };
 
 G_DEFINE_FINAL_TYPE (MsMemorySet, ms_memory_set, G_TYPE_OBJECT)
@@ -193,9 +197,24 @@ reshape_node (MsMemorySet *self,
     }
 }
 
-/* Starts a change of the set. The set keeps itself alive until
- * end_change(), so a callback that drops the caller's last reference
- * does not pull the set from under the running call. */
+/* Ends a busy stretch (a change or a foreach): if the last reference
+ * went meanwhile, the set goes now. */
+static inline void
+leave_busy (MsMemorySet *self)
+{
+  self->busy--;
+
+  if (G_UNLIKELY (self->dispose_deferred) && self->busy == 0)
+    {
+      self->dispose_deferred = FALSE;
+      g_object_unref (self);
+    }
+}
+
+/* Starts a change of the set. A callback that drops the caller's last
+ * reference does not pull the set from under the running call: dispose
+ * keeps the set alive until the change ends (cheaper than holding a
+ * reference through every change). */
 static gboolean
 begin_change (MsMemorySet  *self,
               const char   *operation,
@@ -214,7 +233,6 @@ begin_change (MsMemorySet  *self,
     }
 
   self->busy++;
-  g_object_ref (self);
 
   return TRUE;
 }
@@ -223,15 +241,13 @@ static void
 end_change (MsMemorySet *self,
             guint        n_areas_before)
 {
-  self->busy--;
-
   if (G_UNLIKELY (check_gap_index))
     ms_gap_index_check (self->gaps);
 
   if ((guint) g_tree_nnodes (self->areas) != n_areas_before)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_AREAS]);
+    g_object_notify_by_pspec ((GObject *) self, properties[PROP_N_AREAS]);
 
-  g_object_unref (self);
+  leave_busy (self);
 }
 
 typedef enum {
@@ -444,6 +460,26 @@ protect_range (MsMemorySet       *self,
 }
 
 static void
+ms_memory_set_dispose (GObject *object)
+{
+  MsMemorySet *self = (MsMemorySet *) object;
+
+  /* The last reference went from a backend or a callback of a running
+   * change or foreach: keep the set until that ends (leave_busy()). */
+  if (self->busy > 0)
+    {
+      if (!self->dispose_deferred)
+        {
+          self->dispose_deferred = TRUE;
+          g_object_ref (self);
+        }
+      return;
+    }
+
+  G_OBJECT_CLASS (ms_memory_set_parent_class)->dispose (object);
+}
+
+static void
 ms_memory_set_finalize (GObject *object)
 {
   MsMemorySet *self = (MsMemorySet *) object;
@@ -479,6 +515,7 @@ ms_memory_set_class_init (MsMemorySetClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->dispose = ms_memory_set_dispose;
   object_class->finalize = ms_memory_set_finalize;
   object_class->get_property = ms_memory_set_get_property;
 
@@ -723,6 +760,7 @@ ms_memory_set_map (MsMemorySet   *self,
                    GError       **error)
 {
   g_autoptr(MsMemoryArea) held = NULL;
+  GTreeNode *node;
   guint n_areas_before;
   gboolean done = FALSE;
   guint64 end;
@@ -749,7 +787,8 @@ ms_memory_set_map (MsMemorySet   *self,
   /* A backend may drop the caller's reference to the area. */
   held = ms_memory_area_ref (area);
 
-  if (ms_memory_set_overlaps (self, area->start, area->size))
+  node = node_at_or_after (self, area->start);
+  if (node != NULL && node_area (node)->start < end)
     {
       if (!unmap_overlap)
         {
@@ -1017,6 +1056,21 @@ ms_memory_set_clear (MsMemorySet  *self,
   return done;
 }
 
+typedef struct {
+  MsAreaFunc func;
+  gpointer   user_data;
+} ForeachData;
+
+static gboolean
+foreach_area (gpointer key,
+              gpointer value,
+              gpointer user_data)
+{
+  ForeachData *data = user_data;
+
+  return data->func (value, data->user_data);
+}
+
 /**
  * ms_memory_set_foreach:
  * @self: a set
@@ -1036,22 +1090,14 @@ ms_memory_set_foreach (MsMemorySet *self,
                        MsAreaFunc   func,
                        gpointer     user_data)
 {
-  GTreeNode *node;
+  ForeachData data = { func, user_data };
 
   g_return_if_fail (MS_IS_MEMORY_SET (self));
   g_return_if_fail (func != NULL);
 
   self->busy++;
-  g_object_ref (self);
-
-  for (node = g_tree_node_first (self->areas); node != NULL; node = g_tree_node_next (node))
-    {
-      if (func (node_area (node), user_data))
-        break;
-    }
-
-  self->busy--;
-  g_object_unref (self);
+  g_tree_foreach (self->areas, foreach_area, &data);
+  leave_busy (self);
 }
 
 /**
