@@ -192,8 +192,10 @@ reshape_node (MsMemorySet *self,
     }
   else
     {
-      g_tree_replace_node (self->areas, area_key (area),
-                           ms_memory_area_new_piece (area, area->start, end, flags));
+      MsMemoryArea *piece = ms_memory_area_new_piece (area, area->start, end, flags);
+
+      /* The key is the new area's own (it points into it on 32 bits). */
+      g_tree_replace_node (self->areas, area_key (piece), piece);
     }
 }
 
