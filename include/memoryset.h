@@ -16,5 +16,7 @@
 #include "ms-mapping-backend.h"
 #include "ms-memory-area.h"
 #include "ms-memory-set.h"
+#include "ms-prot.h"
+#include "ms-host-backend.h"
 
 #undef MS_INSIDE

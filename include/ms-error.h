@@ -37,6 +37,11 @@ G_BEGIN_DECLS
  * @MS_MAPPING_ERROR_BUSY: the set was asked to change while it is already
  *   in the middle of a change, from inside a backend call or a callback
  *   of the same set; nothing was done
+ * @MS_MAPPING_ERROR_PARSE: text given to [method@Ms.MemorySet.load_maps]
+ *   is not in the `/proc/<pid>/maps` layout; the message names the line
+ * @MS_MAPPING_ERROR_FAULT: a read or write through
+ *   [class@Ms.HostBackend] touched memory that is not mapped, or whose
+ *   protection forbids the access; nothing was read or written
  *
  * Error codes in the %MS_MAPPING_ERROR domain.
  *
@@ -48,6 +53,8 @@ typedef enum
   MS_MAPPING_ERROR_ALREADY_EXISTS,
   MS_MAPPING_ERROR_BAD_STATE,
   MS_MAPPING_ERROR_BUSY,
+  MS_MAPPING_ERROR_PARSE,
+  MS_MAPPING_ERROR_FAULT,
 } MsMappingError;
 
 MS_AVAILABLE_IN_ALL

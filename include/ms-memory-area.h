@@ -49,6 +49,8 @@ gboolean          ms_memory_area_contains    (const MsMemoryArea *self,
 MS_AVAILABLE_IN_ALL
 gboolean          ms_memory_area_equal       (const MsMemoryArea *a,
                                               const MsMemoryArea *b);
+MS_AVAILABLE_IN_ALL
+char             *ms_memory_area_to_string   (const MsMemoryArea *self) G_GNUC_WARN_UNUSED_RESULT;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsMemoryArea, ms_memory_area_unref)
 

@@ -111,4 +111,13 @@ void          ms_memory_set_foreach        (MsMemorySet       *self,
 MS_AVAILABLE_IN_ALL
 GPtrArray    *ms_memory_set_get_areas      (MsMemorySet       *self);
 
+MS_AVAILABLE_IN_ALL
+char         *ms_memory_set_to_string      (MsMemorySet       *self) G_GNUC_WARN_UNUSED_RESULT;
+MS_AVAILABLE_IN_ALL
+gboolean      ms_memory_set_load_maps      (MsMemorySet       *self,
+                                            const char        *text,
+                                            MsMappingBackend  *backend,
+                                            GObject           *page_table,
+                                            GError           **error);
+
 G_END_DECLS

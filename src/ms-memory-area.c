@@ -250,3 +250,40 @@ ms_memory_area_equal (const MsMemoryArea *a,
   return a->start == b->start && a->size == b->size &&
          a->flags == b->flags && a->backend == b->backend;
 }
+
+/**
+ * ms_memory_area_to_string:
+ * @self: an area
+ *
+ * Describes the area as a line of `/proc/<pid>/maps`, without the line
+ * break: the start and end addresses in lowercase hexadecimal, at least
+ * 8 digits each, joined by `-`, a space, and the flags.
+ *
+ * Flags made only of [flags@Ms.Prot] bits are printed as the kernel
+ * prints permissions, `r`, `w`, `x` or `-` in turn and then `p`
+ * (private), as in `00001000-00005000 rw-p`. Any other flags are
+ * printed as a hexadecimal number, as in `00001000-00005000 0x10`.
+ * [method@Ms.MemorySet.load_maps] reads both forms back.
+ *
+ * Returns: (transfer full): a new string
+ *
+ * Since: 1.0
+ */
+char *
+ms_memory_area_to_string (const MsMemoryArea *self)
+{
+  const guint64 prot_bits = MS_PROT_READ | MS_PROT_WRITE | MS_PROT_EXEC;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if ((self->flags & ~prot_bits) != 0)
+    return g_strdup_printf ("%08" G_GINT64_MODIFIER "x-%08" G_GINT64_MODIFIER "x "
+                            "%#" G_GINT64_MODIFIER "x",
+                            self->start, ms_memory_area_end (self), self->flags);
+
+  return g_strdup_printf ("%08" G_GINT64_MODIFIER "x-%08" G_GINT64_MODIFIER "x %c%c%cp",
+                          self->start, ms_memory_area_end (self),
+                          (self->flags & MS_PROT_READ) != 0 ? 'r' : '-',
+                          (self->flags & MS_PROT_WRITE) != 0 ? 'w' : '-',
+                          (self->flags & MS_PROT_EXEC) != 0 ? 'x' : '-');
+}
