@@ -1,0 +1,540 @@
+# test_overrides.py: the Python overrides (gi/overrides/Ms.py)
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+import contextlib
+import io
+import os
+import sys
+import unittest
+
+import gi
+
+gi.require_version('Ms', '1.0')
+
+# Use the overrides of this source tree, ahead of any installed copy.
+OVERRIDES_DIR = os.environ.get(
+    'MS_PYTHON_OVERRIDES',
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
+                 'bindings', 'python', 'gi', 'overrides'))
+import gi.overrides  # noqa: E402
+gi.overrides.__path__.insert(0, OVERRIDES_DIR)
+
+from gi.module import get_introspection_module  # noqa: E402
+from gi.repository import GLib, GObject, Ms  # noqa: E402
+
+RawMs = get_introspection_module('Ms')
+
+MAX_ADDR = 0x10000
+
+
+class PageTable(GObject.Object):
+    """A flat page table: one entry per address, 0 meaning unmapped."""
+
+    def __init__(self):
+        super().__init__()
+        self.entries = bytearray(MAX_ADDR)
+
+    def range(self, start, size):
+        return self.entries[start:start + size]
+
+
+class TableBackend(Ms.PyMappingBackend):
+    """The all-or-nothing mock backend of the Rust crate, in Python."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def map(self, start, size, flags, page_table):
+        self.calls.append(('map', start, size, flags))
+        if any(page_table.range(start, size)):
+            return False
+        page_table.entries[start:start + size] = bytes([flags]) * size
+        return True
+
+    def unmap(self, start, size, page_table):
+        self.calls.append(('unmap', start, size))
+        if not all(page_table.range(start, size)):
+            return False
+        page_table.entries[start:start + size] = bytes(size)
+        return True
+
+    def protect(self, start, size, new_flags, page_table):
+        self.calls.append(('protect', start, size, new_flags))
+        if not all(page_table.range(start, size)):
+            return False
+        page_table.entries[start:start + size] = bytes([new_flags]) * size
+        return True
+
+
+class LogBackend(Ms.PyMappingBackend):
+    """Accepts everything without a page table, returning nothing."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def map(self, start, size, flags, page_table):
+        self.calls.append(('map', start, size, flags, page_table))
+
+    def unmap(self, start, size, page_table):
+        self.calls.append(('unmap', start, size, page_table))
+
+    def protect(self, start, size, new_flags, page_table):
+        self.calls.append(('protect', start, size, new_flags, page_table))
+
+
+class MapOnlyBackend(Ms.PyMappingBackend):
+    def map(self, start, size, flags, page_table):
+        return True
+
+
+class BackendError(Exception):
+    pass
+
+
+class RaisingBackend(LogBackend):
+    """Raises from unmap for ranges that start at fail_at."""
+
+    fail_at = 0x2000
+
+    def unmap(self, start, size, page_table):
+        if start == self.fail_at:
+            raise BackendError('unmap [%#x, %#x)' % (start, start + size))
+        super().unmap(start, size, page_table)
+
+
+class DoBackend(GObject.Object, Ms.MappingBackend):
+    """A backend written the plain PyGObject way, with do_ methods."""
+
+    def do_map(self, start, size, flags, page_table):
+        return True
+
+    def do_unmap(self, start, size, page_table):
+        return True
+
+    def do_protect(self, start, size, new_flags, page_table):
+        return True
+
+
+def spans(memory_set):
+    return [(area.start, area.end, area.flags) for area in memory_set]
+
+
+class TestLoading(unittest.TestCase):
+    def test_overrides_come_from_this_tree(self):
+        module = sys.modules['gi.overrides.Ms']
+        self.assertEqual(os.path.realpath(os.path.dirname(module.__file__)),
+                         os.path.realpath(OVERRIDES_DIR))
+        self.assertIsNot(Ms.MemorySet, RawMs.MemorySet)
+        self.assertTrue(issubclass(Ms.MemorySet, RawMs.MemorySet))
+
+    def test_functions_return_the_override_classes(self):
+        self.assertIsInstance(Ms.MemorySet.new(), Ms.MemorySet)
+        area = Ms.MemoryArea.new(0x1000, 0x1000, 1, LogBackend())
+        self.assertIsInstance(area, Ms.MemoryArea)
+
+
+class TestReadmeExample(unittest.TestCase):
+    def test_readme_example(self):
+        table = PageTable()
+        backend = TableBackend()
+        memory_set = Ms.MemorySet()
+        memory_set.map(Ms.MemoryArea(0x1000, 0x4000, 1, backend), table)
+        memory_set.unmap(0x2000, 0x2000, table)
+
+        self.assertEqual(len(memory_set), 2)
+        self.assertEqual(spans(memory_set),
+                         [(0x1000, 0x2000, 1), (0x4000, 0x5000, 1)])
+        self.assertEqual(backend.calls, [('map', 0x1000, 0x4000, 1),
+                                         ('unmap', 0x2000, 0x2000)])
+        self.assertEqual(table.range(0x1000, 0x1000), bytes([1]) * 0x1000)
+        self.assertEqual(table.range(0x2000, 0x2000), bytes(0x2000))
+        self.assertEqual(table.range(0x4000, 0x1000), bytes([1]) * 0x1000)
+
+
+class TestMemorySet(unittest.TestCase):
+    def setUp(self):
+        self.backend = LogBackend()
+        self.set = Ms.MemorySet()
+        for k in range(4):
+            self.set.map(Ms.MemoryArea(k * 0x2000, 0x1000, k + 1,
+                                       self.backend))
+
+    def test_len_and_bool(self):
+        self.assertEqual(len(self.set), 4)
+        self.assertTrue(self.set)
+        empty = Ms.MemorySet()
+        self.assertEqual(len(empty), 0)
+        self.assertFalse(empty)
+        self.set.clear()
+        self.assertEqual(len(self.set), 0)
+        self.assertFalse(self.set)
+
+    def test_iter_in_address_order(self):
+        self.assertEqual(spans(self.set),
+                         [(0x0000, 0x1000, 1), (0x2000, 0x3000, 2),
+                          (0x4000, 0x5000, 3), (0x6000, 0x7000, 4)])
+        self.assertEqual([area.start for area in self.set.get_areas()],
+                         [area.start for area in self.set])
+
+    def test_iter_is_a_snapshot(self):
+        seen = []
+        for area in self.set:
+            seen.append(area.start)
+            self.set.unmap(area.start, area.size)
+        self.assertEqual(seen, [0x0000, 0x2000, 0x4000, 0x6000])
+        self.assertEqual(len(self.set), 0)
+
+    def test_areas_outlive_their_removal(self):
+        area = self.set[0x2000]
+        self.set.clear()
+        self.assertEqual((area.start, area.end, area.flags), (0x2000, 0x3000, 2))
+        self.assertIs(area.backend, self.backend)
+
+    def test_contains_address(self):
+        self.assertIn(0, self.set)
+        self.assertIn(0xfff, self.set)
+        self.assertNotIn(0x1000, self.set)
+        self.assertIn(0x2000, self.set)
+        self.assertIn(0x6fff, self.set)
+        self.assertNotIn(0x7000, self.set)
+        self.assertNotIn(-1, self.set)
+        self.assertNotIn(1 << 64, self.set)
+        self.assertNotIn('0x2000', self.set)
+
+    def test_contains_area(self):
+        self.assertIn(self.set[0x4000], self.set)
+        self.assertIn(Ms.MemoryArea(0x4000, 0x1000, 3, self.backend), self.set)
+        self.assertNotIn(Ms.MemoryArea(0x4000, 0x1000, 5, self.backend),
+                         self.set)
+        self.assertNotIn(Ms.MemoryArea(0x4000, 0x800, 3, self.backend),
+                         self.set)
+        self.assertNotIn(Ms.MemoryArea(0x4000, 0x1000, 3, LogBackend()),
+                         self.set)
+
+    def test_getitem(self):
+        area = self.set[0x4100]
+        self.assertIsInstance(area, Ms.MemoryArea)
+        self.assertEqual((area.start, area.end, area.flags), (0x4000, 0x5000, 3))
+        self.assertEqual(self.set[0x6fff].start, 0x6000)
+
+    def test_getitem_unmapped_raises_key_error(self):
+        for addr in (0x1000, 0x1fff, 0x7000, 0xffffffffffffffff, -1, 1 << 64):
+            with self.assertRaises(KeyError) as caught:
+                self.set[addr]
+            self.assertEqual(caught.exception.args, (addr,))
+
+    def test_getitem_wants_an_int(self):
+        for key in ('0x2000', 0x2000 * 1.0, None, True):
+            with self.assertRaises(TypeError):
+                self.set[key]
+
+    def test_repr(self):
+        self.assertEqual(
+            repr(self.set),
+            '<Ms.MemorySet 4 areas: [0x0, 0x1000) flags=0x1, '
+            '[0x2000, 0x3000) flags=0x2, [0x4000, 0x5000) flags=0x3, '
+            '[0x6000, 0x7000) flags=0x4>')
+        self.assertEqual(repr(Ms.MemorySet()), '<Ms.MemorySet 0 areas>')
+        self.set.unmap(0x2000, 0x6000)
+        self.assertEqual(repr(self.set),
+                         '<Ms.MemorySet 1 area: [0x0, 0x1000) flags=0x1>')
+
+    def test_str_is_the_maps_text(self):
+        self.assertEqual(str(self.set), self.set.to_string())
+        self.assertEqual(str(self.set).splitlines(),
+                         ['00000000-00001000 r--p', '00002000-00003000 -w-p',
+                          '00004000-00005000 rw-p', '00006000-00007000 --xp'])
+        self.assertEqual(str(Ms.MemorySet()), '')
+
+    def test_repr_of_a_large_set_is_short(self):
+        for k in range(4, 20):
+            self.set.map(Ms.MemoryArea(k * 0x2000, 0x1000, 1, self.backend))
+        text = repr(self.set)
+        self.assertTrue(text.startswith('<Ms.MemorySet 20 areas: [0x0, 0x1000)'))
+        self.assertTrue(text.endswith('[0xe000, 0xf000) flags=0x1, ...>'), text)
+
+    def test_page_table_defaults_to_none_and_is_passed_on(self):
+        table = PageTable()
+        self.backend.calls.clear()
+        self.set.protect(0x2000, 0x1000, 7)
+        self.set.protect(0x4000, 0x1000, 7, table)
+        self.set.unmap(0x2000, 0x800)
+        self.set.unmap(0x4000, 0x800, page_table=table)
+        self.assertEqual(self.backend.calls, [
+            ('protect', 0x2000, 0x1000, 7, None),
+            ('protect', 0x4000, 0x1000, 7, table),
+            ('unmap', 0x2000, 0x800, None),
+            ('unmap', 0x4000, 0x800, table),
+        ])
+
+    def test_map_overlap(self):
+        area = Ms.MemoryArea(0x800, 0x2000, 9, self.backend)
+        with self.assertRaises(GLib.Error) as caught:
+            self.set.map(area)
+        self.assertTrue(caught.exception.matches(
+            Ms.mapping_error_quark(), Ms.MappingError.ALREADY_EXISTS))
+        self.assertEqual(len(self.set), 4)
+
+        self.set.map(area, unmap_overlap=True)
+        self.assertEqual(spans(self.set),
+                         [(0x0000, 0x800, 1), (0x800, 0x2800, 9),
+                          (0x2800, 0x3000, 2), (0x4000, 0x5000, 3),
+                          (0x6000, 0x7000, 4)])
+
+    def test_positional_calls_as_without_overrides(self):
+        self.set.unmap(0x0, 0x1000, None)
+        self.set.protect(0x2000, 0x1000, 5, None)
+        self.assertTrue(self.set.map(
+            Ms.MemoryArea.new(0x0, 0x1000, 1, self.backend), None, False))
+        self.assertTrue(self.set.clear(None))
+        self.assertEqual(len(self.set), 0)
+
+    def test_protect_with_returning_new_flags_or_none(self):
+        olds = []
+
+        def update(old):
+            olds.append(old)
+            return None if old == 2 else old | 0x10
+
+        self.set.protect_with(0x0, 0x5000, None, update)
+        self.assertEqual(olds, [1, 2, 3])
+        self.assertEqual(spans(self.set),
+                         [(0x0000, 0x1000, 0x11), (0x2000, 0x3000, 2),
+                          (0x4000, 0x5000, 0x13), (0x6000, 0x7000, 4)])
+
+    def test_protect_with_returning_a_pair(self):
+        self.set.protect_with(0x0, 0x8000, None,
+                              lambda old, extra: (old != 3, old + extra), 0x20)
+        self.assertEqual([area.flags for area in self.set], [0x21, 0x22, 3, 0x24])
+
+    def test_protect_with_raising(self):
+        # As without the overrides: PyGObject reports the exception and the
+        # area is left alone; the others change.
+        olds = []
+
+        def update(old):
+            olds.append(old)
+            if old == 2:
+                raise BackendError('no flags for 2')
+            return 7
+
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            self.assertTrue(self.set.protect_with(0x0, 0x8000, None, update))
+        self.assertIn('no flags for 2', stderr.getvalue())
+        self.assertEqual(olds, [1, 2, 3, 4])
+        self.assertEqual([area.flags for area in self.set], [7, 2, 7, 7])
+
+
+class TestMemoryArea(unittest.TestCase):
+    def setUp(self):
+        self.backend = LogBackend()
+        self.area = Ms.MemoryArea(0x1000, 0x3000, 5, self.backend)
+
+    def test_properties(self):
+        self.assertEqual(self.area.start, 0x1000)
+        self.assertEqual(self.area.end, 0x4000)
+        self.assertEqual(self.area.size, 0x3000)
+        self.assertEqual(self.area.flags, 5)
+        self.assertIs(self.area.backend, self.backend)
+        with self.assertRaises(AttributeError):
+            self.area.start = 0
+
+    def test_keywords(self):
+        area = Ms.MemoryArea(start=0x1000, size=0x3000, flags=5,
+                             backend=self.backend)
+        self.assertEqual(area, self.area)
+
+    def test_large_values(self):
+        area = Ms.MemoryArea(0xffff_ffff_ffff_0000, 0x1000, 0xffff_ffff_ffff_ffff,
+                             self.backend)
+        self.assertEqual(area.start, 0xffff_ffff_ffff_0000)
+        self.assertEqual(area.end, 0xffff_ffff_ffff_1000)
+        self.assertEqual(area.flags, 0xffff_ffff_ffff_ffff)
+
+    def test_backend_is_checked(self):
+        with self.assertRaises(TypeError):
+            Ms.MemoryArea(0x1000, 0x1000, 1, None)
+        with self.assertRaises(TypeError):
+            Ms.MemoryArea(0x1000, 0x1000, 1, GObject.Object())
+
+    def test_contains(self):
+        self.assertNotIn(0xfff, self.area)
+        self.assertIn(0x1000, self.area)
+        self.assertIn(0x3fff, self.area)
+        self.assertNotIn(0x4000, self.area)
+        self.assertNotIn(-1, self.area)
+        self.assertNotIn(None, self.area)
+
+    def test_equality_and_hash(self):
+        same = Ms.MemoryArea(0x1000, 0x3000, 5, self.backend)
+        self.assertEqual(self.area, same)
+        self.assertEqual(hash(self.area), hash(same))
+        self.assertEqual(len({self.area, same}), 1)
+        self.assertNotEqual(self.area, Ms.MemoryArea(0x1000, 0x3000, 6, self.backend))
+        self.assertNotEqual(self.area, Ms.MemoryArea(0x1000, 0x2000, 5, self.backend))
+        self.assertNotEqual(self.area, Ms.MemoryArea(0x1000, 0x3000, 5, LogBackend()))
+        self.assertNotEqual(self.area, (0x1000, 0x4000))
+
+    def test_str_is_a_maps_line(self):
+        self.assertEqual(str(self.area), '00001000-00004000 r-xp')
+        self.assertEqual(str(Ms.MemoryArea(0x1000, 0x1000, 0x100, self.backend)),
+                         '00001000-00002000 0x100')
+
+    def test_repr(self):
+        self.assertEqual(repr(self.area),
+                         '<Ms.MemoryArea [0x1000, 0x4000) flags=0x5 backend=LogBackend>')
+
+
+class TestPyMappingBackend(unittest.TestCase):
+    def test_is_a_mapping_backend_gobject(self):
+        backend = LogBackend()
+        self.assertIsInstance(backend, Ms.MappingBackend)
+        self.assertIsInstance(backend, GObject.Object)
+        self.assertTrue(LogBackend.__gtype__.is_a(Ms.MappingBackend.__gtype__))
+        self.assertTrue(LogBackend.__gtype__.is_a(Ms.PyMappingBackend.__gtype__))
+
+    def test_returning_nothing_succeeds(self):
+        backend = LogBackend()
+        memory_set = Ms.MemorySet()
+        memory_set.map(Ms.MemoryArea(0x1000, 0x1000, 1, backend))
+        memory_set.protect(0x1000, 0x1000, 3)
+        memory_set.unmap(0x1000, 0x1000)
+        self.assertEqual([call[0] for call in backend.calls],
+                         ['map', 'protect', 'unmap'])
+        self.assertEqual(len(memory_set), 0)
+
+    def test_returning_false_refuses(self):
+        table = PageTable()
+        table.entries[0x2000] = 9   # TableBackend refuses to map over it
+        backend = TableBackend()
+        memory_set = Ms.MemorySet()
+        with self.assertRaises(GLib.Error) as caught:
+            memory_set.map(Ms.MemoryArea(0x1000, 0x4000, 1, backend), table)
+        self.assertTrue(caught.exception.matches(
+            Ms.mapping_error_quark(), Ms.MappingError.BAD_STATE))
+        self.assertEqual(len(memory_set), 0)
+
+        # unmap and protect refuse an unmapped range.
+        memory_set.map(Ms.MemoryArea(0x4000, 0x1000, 1, backend), table)
+        table.entries[0x4800] = 0
+        for call in (lambda: memory_set.unmap(0x4000, 0x1000, table),
+                     lambda: memory_set.protect(0x4000, 0x1000, 2, table)):
+            with self.assertRaises(GLib.Error) as caught:
+                call()
+            self.assertTrue(caught.exception.matches(
+                Ms.mapping_error_quark(), Ms.MappingError.BAD_STATE))
+        self.assertEqual(spans(memory_set), [(0x4000, 0x5000, 1)])
+
+    def test_missing_methods_refuse(self):
+        backend = MapOnlyBackend()
+        memory_set = Ms.MemorySet()
+        memory_set.map(Ms.MemoryArea(0x1000, 0x1000, 1, backend))
+        for call in (lambda: memory_set.unmap(0x1000, 0x1000),
+                     lambda: memory_set.protect(0x1000, 0x1000, 2)):
+            with self.assertRaises(GLib.Error) as caught:
+                call()
+            self.assertTrue(caught.exception.matches(
+                Ms.mapping_error_quark(), Ms.MappingError.BAD_STATE))
+        self.assertEqual(spans(memory_set), [(0x1000, 0x2000, 1)])
+
+        bare = Ms.PyMappingBackend()
+        with self.assertRaises(GLib.Error):
+            memory_set.map(Ms.MemoryArea(0x3000, 0x1000, 1, bare))
+        self.assertEqual(len(memory_set), 1)
+
+    def test_exception_reaches_the_caller(self):
+        backend = RaisingBackend()
+        memory_set = Ms.MemorySet()
+        memory_set.map(Ms.MemoryArea(0x1000, 0x4000, 1, backend))
+        with self.assertRaises(BackendError) as caught:
+            memory_set.unmap(0x2000, 0x1000)
+        self.assertEqual(str(caught.exception), 'unmap [0x2000, 0x3000)')
+        # The refused call changed nothing.
+        self.assertEqual(spans(memory_set), [(0x1000, 0x5000, 1)])
+        # The next call does not see the old exception.
+        memory_set.unmap(0x3000, 0x1000)
+        self.assertEqual(spans(memory_set),
+                         [(0x1000, 0x3000, 1), (0x4000, 0x5000, 1)])
+
+    def test_exception_with_a_caller_in_c(self):
+        # Called without the overrides (as C code would), the backend's
+        # exception goes to PyGObject, which reports it, and the call fails
+        # with the set's error.
+        backend = RaisingBackend()
+        memory_set = Ms.MemorySet()
+        memory_set.map(Ms.MemoryArea(0x1000, 0x4000, 1, backend))
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            with self.assertRaises(GLib.Error) as caught:
+                RawMs.MemorySet.unmap(memory_set, 0x2000, 0x1000, None)
+        self.assertTrue(caught.exception.matches(
+            Ms.mapping_error_quark(), Ms.MappingError.BAD_STATE))
+        self.assertIn('BackendError', stderr.getvalue())
+        self.assertEqual(spans(memory_set), [(0x1000, 0x5000, 1)])
+
+    def test_calling_the_backend_directly(self):
+        backend = LogBackend()
+        self.assertTrue(Ms.MappingBackend.map(backend, 0x1000, 0x1000, 1, None))
+        self.assertTrue(backend.do_unmap(0x1000, 0x1000, None))
+        self.assertFalse(MapOnlyBackend().do_unmap(0x1000, 0x1000, None))
+        self.assertEqual(backend.calls, [('map', 0x1000, 0x1000, 1, None),
+                                         ('unmap', 0x1000, 0x1000, None)])
+
+    def test_subclasses_of_subclasses(self):
+        class Parent(Ms.PyMappingBackend):
+            def map(self, start, size, flags, page_table):
+                return flags != 1
+
+        class Child(Parent):
+            def map(self, start, size, flags, page_table):
+                return flags != 2
+
+        memory_set = Ms.MemorySet()
+        # Each class keeps its own map, whatever the order of the calls.
+        for backend, refused in ((Parent(), 1), (Child(), 2), (Parent(), 1)):
+            with self.assertRaises(GLib.Error):
+                memory_set.map(Ms.MemoryArea(0x1000, 0x1000, refused, backend))
+            memory_set.map(Ms.MemoryArea(0x1000, 0x1000, 3 - refused, backend))
+            self.assertEqual(spans(memory_set), [(0x1000, 0x2000, 3 - refused)])
+            memory_set = Ms.MemorySet()
+
+    def test_do_methods_are_refused(self):
+        for name in ('do_map', 'do_unmap', 'do_protect'):
+            with self.assertRaisesRegex(TypeError, name):
+                type('Bad', (Ms.PyMappingBackend,),
+                     {name: lambda self, *args: True})
+        # The refused classes changed nothing for the others.
+        memory_set = Ms.MemorySet()
+        memory_set.map(Ms.MemoryArea(0x1000, 0x1000, 1, MapOnlyBackend()))
+        with self.assertRaises(GLib.Error):
+            memory_set.map(Ms.MemoryArea(0x2000, 0x1000, 1, Ms.PyMappingBackend()))
+        self.assertEqual(len(memory_set), 1)
+
+    def test_do_methods_still_work(self):
+        memory_set = Ms.MemorySet()
+        backend = DoBackend()
+        memory_set.map(Ms.MemoryArea(0x1000, 0x4000, 1, backend))
+        memory_set.unmap(0x2000, 0x2000)
+        self.assertEqual(spans(memory_set),
+                         [(0x1000, 0x2000, 1), (0x4000, 0x5000, 1)])
+        self.assertIn('DoBackend', repr(memory_set[0x1000]))
+
+    def test_backends_of_one_set_mixed(self):
+        table = PageTable()
+        memory_set = Ms.MemorySet()
+        py_backend, do_backend = TableBackend(), DoBackend()
+        memory_set.map(Ms.MemoryArea(0x1000, 0x1000, 1, py_backend), table)
+        memory_set.map(Ms.MemoryArea(0x2000, 0x1000, 2, do_backend), table)
+        memory_set.protect(0x1000, 0x2000, 3, table)
+        self.assertIs(memory_set[0x1000].backend, py_backend)
+        self.assertIs(memory_set[0x2000].backend, do_backend)
+        self.assertEqual(table.range(0x1000, 0x1000), bytes([3]) * 0x1000)
+        self.assertEqual(table.range(0x2000, 0x1000), bytes(0x1000))
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
