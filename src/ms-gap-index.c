@@ -8,9 +8,12 @@
 
 /* A bucket holds between BUCKET_MIN and BUCKET_MAX areas (fewer only
  * when it is the only one): few enough that scanning one through the
- * GTree is cheap, enough that the index costs a byte or two per area. */
-#define BUCKET_MAX 64
-#define BUCKET_MIN 8
+ * GTree stays cheap, enough that the treap is small (a byte per area or
+ * less) and shallow, and so stays in the cache: every change of the set
+ * looks its bucket up, and at a million areas a treap of 64-area buckets
+ * cost as much as the GTree's own search. */
+#define BUCKET_MAX 256
+#define BUCKET_MIN 32
 
 typedef struct _Bucket Bucket;
 
