@@ -23,7 +23,9 @@
  *
  * Lookups ([method@Ms.MemorySet.find], [method@Ms.MemorySet.overlaps]),
  * [method@Ms.MemorySet.map], [method@Ms.MemorySet.unmap] and
- * [method@Ms.MemorySet.protect] cost O(log n) for each area they touch.
+ * [method@Ms.MemorySet.protect] cost O(log n) for each area they touch;
+ * [method@Ms.MemorySet.find_free_area] costs O(log n) (amortised over
+ * the changes of the set), even when most gaps are too small.
  *
  * A set is not thread-safe: use one set from one thread at a time, as
  * with a `GTree`. Distinct sets are independent.
