@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "ms-memory-area-private.h"
+#include "ms-gap-index.h"
 
 /**
  * MsMemorySet:
@@ -23,7 +23,9 @@
  *
  * Lookups ([method@Ms.MemorySet.find], [method@Ms.MemorySet.overlaps]),
  * [method@Ms.MemorySet.map], [method@Ms.MemorySet.unmap] and
- * [method@Ms.MemorySet.protect] cost O(log n) for each area they touch.
+ * [method@Ms.MemorySet.protect] cost O(log n) for each area they touch;
+ * [method@Ms.MemorySet.find_free_area] costs O(log n) (amortised over
+ * the changes of the set), even when most gaps are too small.
  *
  * A set is not thread-safe: use one set from one thread at a time, as
  * with a `GTree`. Distinct sets are independent.
@@ -34,12 +36,29 @@ struct _MsMemorySet
 {
   GObject parent_instance;
 
-  /* start address (see area_key()) -> MsMemoryArea, owned */
+  /* start address (see MS_AREA_KEY()) -> MsMemoryArea, owned */
   GTree *areas;
+
+  /* The gaps between the areas, for find_free_area(). */
+  MsGapIndex *gaps;
+
+  /* The area find() returned last, or NULL: lookups near the last one
+   * are common. Cleared by every change of the tree. */
+  MsMemoryArea *last_found;
+
+  /* The class of the last backend called, referenced so that it stays
+   * loaded, and its MsMappingBackend vtable: looking an interface up
+   * costs more than the rest of a call. */
+  GTypeClass *backend_class;
+  MsMappingBackendInterface *backend_iface;
 
   /* > 0 while a change, a foreach or a callback of this set runs: a
    * change asked for then is refused instead of corrupting the walk. */
   guint busy;
+
+  /* The last reference went while the set was busy: the set keeps one
+   * of its own until it is no longer busy, then drops it and goes. */
+  gboolean dispose_deferred;
 };
 
 G_DEFINE_FINAL_TYPE (MsMemorySet, ms_memory_set, G_TYPE_OBJECT)
@@ -55,18 +74,14 @@ static GParamSpec *properties[N_PROPS];
 #define ADDR_FORMAT "%#" G_GINT64_MODIFIER "x"
 #define RANGE_FORMAT "[" ADDR_FORMAT ", " ADDR_FORMAT ")"
 
-/* The tree's key is the start address itself where it fits in a
- * pointer, so that a lookup compares keys without leaving the tree's
- * nodes; elsewhere it points at the area's start. */
-#if GLIB_SIZEOF_VOID_P >= 8
-# define area_key(area) (GSIZE_TO_POINTER ((area)->start))
-# define KEY_VALUE(key) ((guint64) GPOINTER_TO_SIZE (key))
-# define lookup_key(addr) (GSIZE_TO_POINTER (addr))
-#else
-# define area_key(area) ((gpointer) &(area)->start)
-# define KEY_VALUE(key) (*(const guint64 *) (key))
-# define lookup_key(addr) ((gpointer) &(addr))
-#endif
+/* When set (MS_DEBUG_GAP_INDEX=1 in the environment when the class is
+ * initialised), the gap index is checked against the tree after every
+ * change: slow, for tests. */
+static gboolean check_gap_index;
+
+#define area_key(area) MS_AREA_KEY (area)
+#define KEY_VALUE(key) MS_KEY_VALUE (key)
+#define lookup_key(addr) MS_LOOKUP_KEY (addr)
 
 static gint
 compare_keys (gconstpointer a,
@@ -79,11 +94,7 @@ compare_keys (gconstpointer a,
   return (x > y) - (x < y);
 }
 
-static inline MsMemoryArea *
-node_area (GTreeNode *node)
-{
-  return g_tree_node_value (node);
-}
+#define node_area(node) ms_node_area (node)
 
 /* The end of [start, start + size), or FALSE when it runs past 2^64 - 1. */
 static inline gboolean
@@ -114,31 +125,100 @@ node_at_or_after (MsMemorySet *self,
   return after;
 }
 
+/* Whether the set holds the only reference to @area: then nobody else
+ * can see it, and it may be changed in place instead of replaced. */
+static inline gboolean
+area_is_private (MsMemoryArea *area)
+{
+  return g_ref_count_compare (&area->ref_count, 1);
+}
+
+/* Inserts @area (the set takes the reference), whose gap, the free range
+ * before it, is @gap long. */
+static void
+insert_area_with_gap (MsMemorySet  *self,
+                      MsMemoryArea *area,
+                      guint64       gap)
+{
+  g_tree_insert_node (self->areas, area_key (area), area);
+  ms_gap_index_insert (self->gaps, area->start, gap);
+  self->last_found = NULL;
+}
+
 static void
 insert_area (MsMemorySet  *self,
              MsMemoryArea *area)
 {
-  g_tree_insert_node (self->areas, area_key (area), area);
+  GTreeNode *node = g_tree_insert_node (self->areas, area_key (area), area);
+  GTreeNode *prev = g_tree_node_previous (node);
+  guint64 prev_end = prev != NULL ? ms_memory_area_end (node_area (prev)) : 0;
+
+  ms_gap_index_insert (self->gaps, area->start, area->start - prev_end);
+  self->last_found = NULL;
 }
 
-/* Puts @area in the place of the area with the same start address. */
+/* Removes the area of @node, whose successor is @next (or NULL). */
 static void
-replace_area (MsMemorySet  *self,
-              MsMemoryArea *area)
+remove_node (MsMemorySet *self,
+             GTreeNode   *node,
+             GTreeNode   *next)
 {
-  g_tree_replace_node (self->areas, area_key (area), area);
+  GTreeNode *prev = g_tree_node_previous (node);
+  guint64 prev_end = prev != NULL ? ms_memory_area_end (node_area (prev)) : 0;
+  guint64 start = node_area (node)->start;
+
+  self->last_found = NULL;
+  g_tree_remove (self->areas, lookup_key (start));
+  ms_gap_index_remove (self->gaps, start);
+  if (next != NULL)
+    ms_gap_index_grow (self->gaps, node_area (next)->start,
+                       node_area (next)->start - prev_end);
 }
 
+/* Makes the area of @node cover [its start, @end) with @flags: in place
+ * when nobody else holds it, otherwise by a new area. The caller tells
+ * the gap index what this does to the next gap. */
 static void
-remove_area (MsMemorySet  *self,
-             MsMemoryArea *area)
+reshape_node (MsMemorySet *self,
+              GTreeNode   *node,
+              guint64      end,
+              guint64      flags)
 {
-  g_tree_remove (self->areas, area_key (area));
+  MsMemoryArea *area = node_area (node);
+
+  self->last_found = NULL;
+  if (area_is_private (area))
+    {
+      area->size = end - area->start;
+      area->flags = flags;
+    }
+  else
+    {
+      MsMemoryArea *piece = ms_memory_area_new_piece (area, area->start, end, flags);
+
+      /* The key is the new area's own (it points into it on 32 bits). */
+      g_tree_replace_node (self->areas, area_key (piece), piece);
+    }
 }
 
-/* Starts a change of the set. The set keeps itself alive until
- * end_change(), so a callback that drops the caller's last reference
- * does not pull the set from under the running call. */
+/* Ends a busy stretch (a change or a foreach): if the last reference
+ * went meanwhile, the set goes now. */
+static inline void
+leave_busy (MsMemorySet *self)
+{
+  self->busy--;
+
+  if (G_UNLIKELY (self->dispose_deferred) && self->busy == 0)
+    {
+      self->dispose_deferred = FALSE;
+      g_object_unref (self);
+    }
+}
+
+/* Starts a change of the set. A callback that drops the caller's last
+ * reference does not pull the set from under the running call: dispose
+ * keeps the set alive until the change ends (cheaper than holding a
+ * reference through every change). */
 static gboolean
 begin_change (MsMemorySet  *self,
               const char   *operation,
@@ -157,7 +237,6 @@ begin_change (MsMemorySet  *self,
     }
 
   self->busy++;
-  g_object_ref (self);
 
   return TRUE;
 }
@@ -166,12 +245,13 @@ static void
 end_change (MsMemorySet *self,
             guint        n_areas_before)
 {
-  self->busy--;
+  if (G_UNLIKELY (check_gap_index))
+    ms_gap_index_check (self->gaps);
 
   if ((guint) g_tree_nnodes (self->areas) != n_areas_before)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_AREAS]);
+    g_object_notify_by_pspec ((GObject *) self, properties[PROP_N_AREAS]);
 
-  g_object_unref (self);
+  leave_busy (self);
 }
 
 typedef enum {
@@ -184,8 +264,32 @@ static const char * const backend_operation_names[] = { "map", "unmap", "protect
 
 /* Asks @area's backend to map, unmap or protect [start, end): TRUE when
  * it did, otherwise FALSE with BAD_STATE in @error. */
+static MsMappingBackendInterface *
+backend_iface_slow (MsMemorySet      *self,
+                    MsMappingBackend *backend)
+{
+  GTypeClass *klass = g_type_class_ref (G_OBJECT_TYPE (backend));
+
+  g_clear_pointer (&self->backend_class, g_type_class_unref);
+  self->backend_class = klass;
+  self->backend_iface = MS_MAPPING_BACKEND_GET_IFACE (backend);
+
+  return self->backend_iface;
+}
+
+static inline MsMappingBackendInterface *
+backend_iface (MsMemorySet      *self,
+               MsMappingBackend *backend)
+{
+  if (G_LIKELY (((GTypeInstance *) backend)->g_class == self->backend_class))
+    return self->backend_iface;
+
+  return backend_iface_slow (self, backend);
+}
+
 static gboolean
-backend_call (BackendOperation   operation,
+backend_call (MsMemorySet        *self,
+              BackendOperation    operation,
               const MsMemoryArea *area,
               guint64             start,
               guint64             end,
@@ -193,7 +297,7 @@ backend_call (BackendOperation   operation,
               GObject            *page_table,
               GError            **error)
 {
-  MsMappingBackendInterface *iface = MS_MAPPING_BACKEND_GET_IFACE (area->backend);
+  MsMappingBackendInterface *iface = backend_iface (self, area->backend);
   const char *name = backend_operation_names[operation];
   gboolean done;
 
@@ -221,7 +325,7 @@ backend_call (BackendOperation   operation,
       g_assert_not_reached ();
     }
 
-  if (!done)
+  if (G_UNLIKELY (!done))
     g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE,
                  "Failed to %s " RANGE_FORMAT ": the backend (%s) refused",
                  name, start, end, G_OBJECT_TYPE_NAME (area->backend));
@@ -249,24 +353,53 @@ unmap_range (MsMemorySet  *self,
 
   while (node != NULL && node_area (node)->start < end)
     {
-      g_autoptr(MsMemoryArea) area = ms_memory_area_ref (node_area (node));
+      MsMemoryArea *area = node_area (node);
+      guint64 area_start = area->start;
       guint64 area_end = ms_memory_area_end (area);
-      guint64 piece_start = MAX (area->start, start);
+      guint64 piece_start = MAX (area_start, start);
       guint64 piece_end = MIN (area_end, end);
+      GTreeNode *next;
 
-      if (!backend_call (BACKEND_UNMAP, area, piece_start, piece_end, 0, page_table, error))
+      /* The set is busy during the call, so @area stays in the tree. */
+      if (!backend_call (self, BACKEND_UNMAP, area, piece_start, piece_end, 0, page_table, error))
         return FALSE;
 
-      /* Only @node changes below, so its successor stays valid. */
-      node = g_tree_node_next (node);
+      /* Only @node changes below, and new areas go before @next, so
+       * @next stays valid. */
+      next = g_tree_node_next (node);
 
-      if (area->start < piece_start)
-        replace_area (self, ms_memory_area_new_piece (area, area->start, piece_start, area->flags));
+      if (area_start < piece_start)
+        {
+          if (piece_end < area_end)
+            {
+              /* Split: the area keeps its head, a new one takes the tail. */
+              MsMemoryArea *tail = ms_memory_area_new_piece (area, piece_end, area_end, area->flags);
+
+              reshape_node (self, node, piece_start, area->flags);
+              insert_area_with_gap (self, tail, piece_end - piece_start);
+            }
+          else
+            {
+              reshape_node (self, node, piece_start, area->flags);
+              if (next != NULL)
+                ms_gap_index_grow (self->gaps, node_area (next)->start,
+                                   node_area (next)->start - piece_start);
+            }
+        }
+      else if (piece_end < area_end)
+        {
+          /* The start moves, and with it the key: a new area. */
+          MsMemoryArea *tail = ms_memory_area_new_piece (area, piece_end, area_end, area->flags);
+
+          remove_node (self, node, next);
+          insert_area (self, tail);
+        }
       else
-        remove_area (self, area);
+        {
+          remove_node (self, node, next);
+        }
 
-      if (piece_end < area_end)
-        insert_area (self, ms_memory_area_new_piece (area, piece_end, area_end, area->flags));
+      node = next;
     }
 
   return TRUE;
@@ -287,37 +420,67 @@ protect_range (MsMemorySet       *self,
 
   while (node != NULL && node_area (node)->start < end)
     {
-      g_autoptr(MsMemoryArea) area = ms_memory_area_ref (node_area (node));
+      MsMemoryArea *area = node_area (node);
+      guint64 area_start = area->start;
       guint64 area_end = ms_memory_area_end (area);
-      guint64 piece_start = MAX (area->start, start);
+      guint64 old_flags = area->flags;
+      guint64 piece_start = MAX (area_start, start);
       guint64 piece_end = MIN (area_end, end);
-      guint64 new_flags = area->flags;
+      guint64 new_flags = old_flags;
+      MsMemoryArea *tail = NULL;
+      GTreeNode *here = node;
 
+      /* New pieces go between @here and @node. */
       node = g_tree_node_next (node);
 
-      if (!update_flags (area->flags, &new_flags, user_data) || new_flags == area->flags)
+      if (!update_flags (old_flags, &new_flags, user_data) || new_flags == old_flags)
         continue;
 
-      if (!backend_call (BACKEND_PROTECT, area, piece_start, piece_end, new_flags, page_table, error))
+      if (!backend_call (self, BACKEND_PROTECT, area, piece_start, piece_end, new_flags, page_table, error))
         return FALSE;
 
-      /* The first piece keeps the area's start, and so its place in the
-       * tree; the others are new. */
-      if (area->start < piece_start)
+      /* The first piece keeps the area's start, and so its node; the
+       * others are new, with no gap before them. */
+      if (piece_end < area_end)
+        tail = ms_memory_area_new_piece (area, piece_end, area_end, old_flags);
+
+      if (area_start < piece_start)
         {
-          replace_area (self, ms_memory_area_new_piece (area, area->start, piece_start, area->flags));
-          insert_area (self, ms_memory_area_new_piece (area, piece_start, piece_end, new_flags));
+          MsMemoryArea *middle = ms_memory_area_new_piece (area, piece_start, piece_end, new_flags);
+
+          reshape_node (self, here, piece_start, old_flags);
+          insert_area_with_gap (self, middle, 0);
         }
       else
         {
-          replace_area (self, ms_memory_area_new_piece (area, piece_start, piece_end, new_flags));
+          reshape_node (self, here, piece_end, new_flags);
         }
 
-      if (piece_end < area_end)
-        insert_area (self, ms_memory_area_new_piece (area, piece_end, area_end, area->flags));
+      if (tail != NULL)
+        insert_area_with_gap (self, tail, 0);
     }
 
   return TRUE;
+}
+
+static void
+ms_memory_set_dispose (GObject *object)
+{
+  MsMemorySet *self = (MsMemorySet *) object;
+
+  /* The last reference went from a backend or a callback of a running
+   * change or foreach: keep the set until that ends (leave_busy()). */
+  if (self->busy > 0)
+    {
+      if (!self->dispose_deferred)
+        {
+          self->dispose_deferred = TRUE;
+          g_object_ref (self);
+        }
+      return;
+    }
+
+  G_OBJECT_CLASS (ms_memory_set_parent_class)->dispose (object);
 }
 
 static void
@@ -325,7 +488,9 @@ ms_memory_set_finalize (GObject *object)
 {
   MsMemorySet *self = (MsMemorySet *) object;
 
+  g_clear_pointer (&self->gaps, ms_gap_index_free);
   g_clear_pointer (&self->areas, g_tree_unref);
+  g_clear_pointer (&self->backend_class, g_type_class_unref);
 
   G_OBJECT_CLASS (ms_memory_set_parent_class)->finalize (object);
 }
@@ -354,6 +519,7 @@ ms_memory_set_class_init (MsMemorySetClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->dispose = ms_memory_set_dispose;
   object_class->finalize = ms_memory_set_finalize;
   object_class->get_property = ms_memory_set_get_property;
 
@@ -370,6 +536,8 @@ ms_memory_set_class_init (MsMemorySetClass *klass)
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  check_gap_index = g_strcmp0 (g_getenv ("MS_DEBUG_GAP_INDEX"), "1") == 0;
 }
 
 static void
@@ -377,6 +545,7 @@ ms_memory_set_init (MsMemorySet *self)
 {
   self->areas = g_tree_new_full (compare_keys, NULL, NULL,
                                  (GDestroyNotify) ms_memory_area_unref);
+  self->gaps = ms_gap_index_new (self->areas);
 }
 
 /**
@@ -483,14 +652,19 @@ ms_memory_set_find (MsMemorySet *self,
                     guint64      addr)
 {
   GTreeNode *node;
+  MsMemoryArea *area;
 
   g_return_val_if_fail (MS_IS_MEMORY_SET (self), NULL);
+
+  area = self->last_found;
+  if (area != NULL && addr - area->start < area->size)
+    return area;
 
   node = node_at_or_after (self, addr);
   if (node == NULL || node_area (node)->start > addr)
     return NULL;
 
-  return node_area (node);
+  return self->last_found = node_area (node);
 }
 
 /* Rounds @addr up to a multiple of @align (a power of two); FALSE when
@@ -539,7 +713,6 @@ ms_memory_set_find_free_area (MsMemorySet *self,
                               guint64      align,
                               guint64     *out_start)
 {
-  GTreeNode *node;
   guint64 candidate;
 
   g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
@@ -553,26 +726,8 @@ ms_memory_set_find_free_area (MsMemorySet *self,
   if (candidate > limit_end || limit_end - candidate < size)
     return FALSE;
 
-  for (node = node_at_or_after (self, candidate); node != NULL; node = g_tree_node_next (node))
-    {
-      MsMemoryArea *area = node_area (node);
-      guint64 area_end = ms_memory_area_end (area);
-
-      if (area_end <= candidate)
-        continue;
-      if (area->start >= candidate && area->start - candidate >= size)
-        break;
-
-      /* The area is in the way: try just after it. */
-      if (!align_up (area_end, align, &candidate))
-        return FALSE;
-      if (candidate > limit_end || limit_end - candidate < size)
-        return FALSE;
-    }
-
-  if (out_start != NULL)
-    *out_start = candidate;
-  return TRUE;
+  return ms_gap_index_find (self->gaps, candidate, size, limit_end, align,
+                            out_start != NULL ? out_start : &candidate);
 }
 
 /**
@@ -609,6 +764,7 @@ ms_memory_set_map (MsMemorySet   *self,
                    GError       **error)
 {
   g_autoptr(MsMemoryArea) held = NULL;
+  GTreeNode *node;
   guint n_areas_before;
   gboolean done = FALSE;
   guint64 end;
@@ -635,7 +791,8 @@ ms_memory_set_map (MsMemorySet   *self,
   /* A backend may drop the caller's reference to the area. */
   held = ms_memory_area_ref (area);
 
-  if (ms_memory_set_overlaps (self, area->start, area->size))
+  node = node_at_or_after (self, area->start);
+  if (node != NULL && node_area (node)->start < end)
     {
       if (!unmap_overlap)
         {
@@ -649,7 +806,7 @@ ms_memory_set_map (MsMemorySet   *self,
         goto out;
     }
 
-  if (!backend_call (BACKEND_MAP, area, area->start, end, area->flags, page_table, error))
+  if (!backend_call (self, BACKEND_MAP, area, area->start, end, area->flags, page_table, error))
     goto out;
 
   insert_area (self, g_steal_pointer (&held));
@@ -870,7 +1027,7 @@ ms_memory_set_clear (MsMemorySet  *self,
     {
       MsMemoryArea *area = node_area (node);
 
-      if (!backend_call (BACKEND_UNMAP, area, area->start, ms_memory_area_end (area),
+      if (!backend_call (self, BACKEND_UNMAP, area, area->start, ms_memory_area_end (area),
                          0, page_table, error))
         {
           done = FALSE;
@@ -882,19 +1039,40 @@ ms_memory_set_clear (MsMemorySet  *self,
   if (done)
     {
       /* Dropping the whole tree frees every area in one pass. */
+      self->last_found = NULL;
       g_tree_unref (self->areas);
       self->areas = g_tree_new_full (compare_keys, NULL, NULL,
                                      (GDestroyNotify) ms_memory_area_unref);
+      ms_gap_index_reset (self->gaps, self->areas);
     }
   else
     {
       while (n_unmapped-- > 0)
-        remove_area (self, node_area (g_tree_node_first (self->areas)));
+        {
+          GTreeNode *first = g_tree_node_first (self->areas);
+
+          remove_node (self, first, g_tree_node_next (first));
+        }
     }
 
   end_change (self, n_areas_before);
 
   return done;
+}
+
+typedef struct {
+  MsAreaFunc func;
+  gpointer   user_data;
+} ForeachData;
+
+static gboolean
+foreach_area (gpointer key,
+              gpointer value,
+              gpointer user_data)
+{
+  ForeachData *data = user_data;
+
+  return data->func (value, data->user_data);
 }
 
 /**
@@ -916,22 +1094,14 @@ ms_memory_set_foreach (MsMemorySet *self,
                        MsAreaFunc   func,
                        gpointer     user_data)
 {
-  GTreeNode *node;
+  ForeachData data = { func, user_data };
 
   g_return_if_fail (MS_IS_MEMORY_SET (self));
   g_return_if_fail (func != NULL);
 
   self->busy++;
-  g_object_ref (self);
-
-  for (node = g_tree_node_first (self->areas); node != NULL; node = g_tree_node_next (node))
-    {
-      if (func (node_area (node), user_data))
-        break;
-    }
-
-  self->busy--;
-  g_object_unref (self);
+  g_tree_foreach (self->areas, foreach_area, &data);
+  leave_busy (self);
 }
 
 /**

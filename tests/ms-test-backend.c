@@ -5,6 +5,8 @@
 
 #include "ms-test-backend.h"
 
+#include <string.h>
+
 struct _MsTestPageTable
 {
   GObject  parent_instance;
@@ -253,6 +255,50 @@ collect_area (MsMemoryArea *area,
   return FALSE;
 }
 
+/* The first address in [from, to) whose entry is not @value, or @to.
+ * Compares eight entries at a time: the check runs after every step of
+ * the tests, on tables of up to a few megabytes. */
+static guint64
+first_other_entry (const guint8 *entries,
+                   guint64       from,
+                   guint64       to,
+                   guint8        value)
+{
+  const guint64 pattern = G_GUINT64_CONSTANT (0x0101010101010101) * value;
+  guint64 a = from;
+
+  for (; a < to && (a & 7) != 0; a++)
+    if (entries[a] != value)
+      return a;
+
+  for (; to - a >= 8; a += 8)
+    {
+      guint64 word;
+
+      memcpy (&word, entries + a, sizeof word);
+      if (word != pattern)
+        break;
+    }
+
+  for (; a < to; a++)
+    if (entries[a] != value)
+      return a;
+
+  return to;
+}
+
+static void
+assert_table_unmapped (MsTestPageTable *table,
+                       guint64          from,
+                       guint64          to)
+{
+  guint64 a = first_other_entry (table->entries, from, to, 0);
+
+  if (a < to)
+    g_error ("address %#" G_GINT64_MODIFIER "x is mapped in the table "
+             "(entry %u) but in no area", a, table->entries[a]);
+}
+
 void
 ms_test_assert_set_matches_table (MsMemorySet     *set,
                                   MsTestPageTable *table)
@@ -272,10 +318,13 @@ ms_test_assert_set_matches_table (MsMemorySet     *set,
       MsMemoryArea *area = g_ptr_array_index (areas, i);
       guint64 start = ms_memory_area_get_start (area);
       guint64 end = ms_memory_area_get_end (area);
+      guint8 flags = (guint8) ms_memory_area_get_flags (area);
+      guint64 a;
 
       g_assert_true (g_ptr_array_index (visited, i) == area);
       g_assert_cmpuint (ms_memory_area_get_size (area), >, 0);
       g_assert_cmpuint (end, ==, start + ms_memory_area_get_size (area));
+      g_assert_cmpuint (end, >, start);
       g_assert_cmpuint (start, >=, covered_to);
       g_assert_true (ms_memory_set_find (set, start) == area);
       g_assert_true (ms_memory_set_find (set, end - 1) == area);
@@ -287,23 +336,17 @@ ms_test_assert_set_matches_table (MsMemorySet     *set,
         }
 
       g_assert_cmpuint (end, <=, table->size);
-      for (guint64 a = covered_to; a < start; a++)
-        if (table->entries[a] != 0)
-          g_error ("address %#" G_GINT64_MODIFIER "x is mapped in the table "
-                   "(entry %u) but in no area", a, table->entries[a]);
-      for (guint64 a = start; a < end; a++)
-        if (table->entries[a] != (guint8) ms_memory_area_get_flags (area))
-          g_error ("address %#" G_GINT64_MODIFIER "x has entry %u in the table "
-                   "but flags %#" G_GINT64_MODIFIER "x in the set",
-                   a, table->entries[a], ms_memory_area_get_flags (area));
+      assert_table_unmapped (table, covered_to, start);
+      a = first_other_entry (table->entries, start, end, flags);
+      if (a < end)
+        g_error ("address %#" G_GINT64_MODIFIER "x has entry %u in the table "
+                 "but flags %#" G_GINT64_MODIFIER "x in the set",
+                 a, table->entries[a], ms_memory_area_get_flags (area));
       covered_to = end;
     }
 
   if (table != NULL)
-    for (guint64 a = covered_to; a < table->size; a++)
-      if (table->entries[a] != 0)
-        g_error ("address %#" G_GINT64_MODIFIER "x is mapped in the table "
-                 "(entry %u) but in no area", a, table->entries[a]);
+    assert_table_unmapped (table, covered_to, table->size);
 }
 
 void
@@ -320,4 +363,125 @@ ms_test_map_ok (MsMemorySet     *set,
 
   ms_memory_set_map (set, area, (GObject *) table, FALSE, &error);
   g_assert_no_error (error);
+}
+
+/* MsTestPartialBackend: one GType per set of implemented methods, so
+ * that the methods left out really are NULL in the interface. */
+typedef struct
+{
+  GObject        parent_instance;
+  MsTestBackend *delegate;   /* owned, nullable */
+} MsTestPartialBackend;
+
+typedef GObjectClass MsTestPartialBackendClass;
+
+static gboolean
+partial_backend_map (MsMappingBackend *backend,
+                     guint64           start,
+                     guint64           size,
+                     guint64           flags,
+                     GObject          *page_table)
+{
+  MsTestPartialBackend *self = (MsTestPartialBackend *) backend;
+
+  return self->delegate != NULL &&
+         ms_mapping_backend_map (MS_MAPPING_BACKEND (self->delegate),
+                                 start, size, flags, page_table);
+}
+
+static gboolean
+partial_backend_unmap (MsMappingBackend *backend,
+                       guint64           start,
+                       guint64           size,
+                       GObject          *page_table)
+{
+  MsTestPartialBackend *self = (MsTestPartialBackend *) backend;
+
+  return self->delegate != NULL &&
+         ms_mapping_backend_unmap (MS_MAPPING_BACKEND (self->delegate),
+                                   start, size, page_table);
+}
+
+static gboolean
+partial_backend_protect (MsMappingBackend *backend,
+                         guint64           start,
+                         guint64           size,
+                         guint64           new_flags,
+                         GObject          *page_table)
+{
+  MsTestPartialBackend *self = (MsTestPartialBackend *) backend;
+
+  return self->delegate != NULL &&
+         ms_mapping_backend_protect (MS_MAPPING_BACKEND (self->delegate),
+                                     start, size, new_flags, page_table);
+}
+
+static void
+partial_backend_iface_init (gpointer g_iface,
+                            gpointer iface_data)
+{
+  MsMappingBackendInterface *iface = g_iface;
+  MsTestMethods methods = GPOINTER_TO_UINT (iface_data);
+
+  iface->map = (methods & MS_TEST_METHOD_MAP) ? partial_backend_map : NULL;
+  iface->unmap = (methods & MS_TEST_METHOD_UNMAP) ? partial_backend_unmap : NULL;
+  iface->protect = (methods & MS_TEST_METHOD_PROTECT) ? partial_backend_protect : NULL;
+}
+
+static void
+partial_backend_finalize (GObject *object)
+{
+  MsTestPartialBackend *self = (MsTestPartialBackend *) object;
+
+  g_clear_object (&self->delegate);
+
+  G_OBJECT_CLASS (g_type_class_peek_parent (G_OBJECT_GET_CLASS (object)))->finalize (object);
+}
+
+static void
+partial_backend_class_init (gpointer klass,
+                            gpointer class_data)
+{
+  G_OBJECT_CLASS (klass)->finalize = partial_backend_finalize;
+}
+
+static GType
+partial_backend_get_type (MsTestMethods methods)
+{
+  static GType types[MS_TEST_METHOD_ALL + 1];
+
+  g_assert (methods <= MS_TEST_METHOD_ALL);
+
+  if (g_once_init_enter (&types[methods]))
+    {
+      g_autofree char *name = g_strdup_printf ("MsTestPartialBackend%s%s%s%s",
+                                               methods == 0 ? "None" : "",
+                                               (methods & MS_TEST_METHOD_MAP) ? "Map" : "",
+                                               (methods & MS_TEST_METHOD_UNMAP) ? "Unmap" : "",
+                                               (methods & MS_TEST_METHOD_PROTECT) ? "Protect" : "");
+      const GInterfaceInfo iface_info = {
+        partial_backend_iface_init, NULL, GUINT_TO_POINTER (methods),
+      };
+      GType type = g_type_register_static_simple (G_TYPE_OBJECT, name,
+                                                  sizeof (MsTestPartialBackendClass),
+                                                  (GClassInitFunc) partial_backend_class_init,
+                                                  sizeof (MsTestPartialBackend),
+                                                  NULL, 0);
+
+      g_type_add_interface_static (type, MS_TYPE_MAPPING_BACKEND, &iface_info);
+      g_once_init_leave (&types[methods], type);
+    }
+
+  return types[methods];
+}
+
+MsMappingBackend *
+ms_test_partial_backend_new (MsTestMethods  methods,
+                             MsTestBackend *delegate)
+{
+  MsTestPartialBackend *self = g_object_new (partial_backend_get_type (methods), NULL);
+
+  self->delegate = delegate != NULL ? g_object_ref (delegate) : NULL;
+
+  return MS_MAPPING_BACKEND (self);
 }

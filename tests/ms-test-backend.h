@@ -65,4 +65,19 @@ void ms_test_map_ok (MsMemorySet     *set,
                      guint64          size,
                      guint64          flags);
 
+/* The methods a partial backend implements. */
+typedef enum {
+  MS_TEST_METHOD_MAP     = 1 << 0,
+  MS_TEST_METHOD_UNMAP   = 1 << 1,
+  MS_TEST_METHOD_PROTECT = 1 << 2,
+  MS_TEST_METHOD_ALL     = 0x7,
+} MsTestMethods;
+
+/* A backend whose interface has only @methods, the others being NULL;
+ * the ones it has forward to @delegate (nullable: then they fail). Each
+ * set of methods is its own GType, named after them
+ * ("MsTestPartialBackendMapUnmap", "MsTestPartialBackendNone"...). */
+MsMappingBackend *ms_test_partial_backend_new (MsTestMethods  methods,
+                                               MsTestBackend *delegate);
+
 G_END_DECLS
