@@ -130,7 +130,7 @@ node_at_or_after (MsMemorySet *self,
 static inline gboolean
 area_is_private (MsMemoryArea *area)
 {
-  return g_ref_count_compare (&area->ref_count, 1);
+  return g_atomic_ref_count_compare (&area->ref_count, 1);
 }
 
 /* Inserts @area (the set takes the reference), whose gap, the free range
