@@ -109,6 +109,25 @@ range_end (guint64  start,
   return TRUE;
 }
 
+/* The end of the range [start, start + size) that @operation was asked
+ * for, or FALSE with INVALID_PARAM when it runs past 2^64 - 1. */
+static gboolean
+check_range (const char  *operation,
+             guint64      start,
+             guint64      size,
+             guint64     *end,
+             GError     **error)
+{
+  if (G_LIKELY (range_end (start, size, end)))
+    return TRUE;
+
+  g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_INVALID_PARAM,
+               "Cannot %s " ADDR_FORMAT " bytes at " ADDR_FORMAT ": "
+               "the range runs past the end of the address space",
+               operation, size, start);
+  return FALSE;
+}
+
 /* The node of the area that contains @addr, or else of the first area
  * after @addr; NULL when there is none. */
 static GTreeNode *
@@ -856,14 +875,8 @@ ms_memory_set_unmap (MsMemorySet  *self,
   g_return_val_if_fail (page_table == NULL || G_IS_OBJECT (page_table), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!range_end (start, size, &end))
-    {
-      g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_INVALID_PARAM,
-                   "Cannot unmap " ADDR_FORMAT " bytes at " ADDR_FORMAT ": "
-                   "the range runs past the end of the address space",
-                   size, start);
-      return FALSE;
-    }
+  if (!check_range ("unmap", start, size, &end, error))
+    return FALSE;
 
   if (size == 0)
     return TRUE;
@@ -965,14 +978,8 @@ ms_memory_set_protect_with (MsMemorySet        *self,
   g_return_val_if_fail (update_flags != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!range_end (start, size, &end))
-    {
-      g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_INVALID_PARAM,
-                   "Cannot protect " ADDR_FORMAT " bytes at " ADDR_FORMAT ": "
-                   "the range runs past the end of the address space",
-                   size, start);
-      return FALSE;
-    }
+  if (!check_range ("protect", start, size, &end, error))
+    return FALSE;
 
   if (size == 0)
     return TRUE;
