@@ -329,6 +329,22 @@ class TestMemorySet(unittest.TestCase):
         self.assertEqual([area.flags for area in self.set], [7, 2, 7, 7])
 
 
+    def test_protect_with_not_callable(self):
+        with self.assertRaises(TypeError):
+            self.set.protect_with(0x0, 0x8000, None, 5)
+        self.assertEqual([area.flags for area in self.set], [1, 2, 3, 4])
+
+    def test_protect_with_short_tuple(self):
+        # A 1-tuple is refused in Python (the area is left alone) instead
+        # of reaching PyGObject, which would read past its end.
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            self.assertTrue(self.set.protect_with(
+                0x0, 0x8000, None, lambda old: (True,) if old == 2 else 9))
+        self.assertIn('tuple of 1 items', stderr.getvalue())
+        self.assertEqual([area.flags for area in self.set], [9, 2, 9, 9])
+
+
 class TestMemoryArea(unittest.TestCase):
     def setUp(self):
         self.backend = LogBackend()

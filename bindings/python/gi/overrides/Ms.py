@@ -214,11 +214,20 @@ class MemorySet(Ms.MemorySet):
         too. As without the overrides, an exception raised by
         ``update_flags`` is reported on stderr and leaves that area alone.
         """
+        if not callable(update_flags):
+            raise TypeError('update_flags must be callable, not %s' %
+                            type(update_flags).__name__)
+
         def update(old_flags, *data):
             result = update_flags(old_flags, *data)
             if result is None:
                 return False, 0
             if isinstance(result, tuple):
+                # PyGObject reads past the end of a shorter tuple.
+                if len(result) != 2:
+                    raise TypeError('update_flags returned a tuple of %d '
+                                    'items, not (changed, new_flags)' %
+                                    len(result))
                 return result
             return True, result
 
