@@ -190,6 +190,38 @@ test_find_after_changes (void)
   g_assert_null (ms_memory_set_find (set, 0x1400));
 }
 
+/* An area only the set holds is shrunk and re-flagged in place (the same
+ * area stays in the set); one a caller holds is replaced. */
+static void
+test_private_area_changed_in_place (void)
+{
+  g_autoptr(MsTestBackend) backend = ms_test_backend_new ();
+  g_autoptr(MsMemorySet) set = ms_memory_set_new ();
+  g_autoptr(MsMemoryArea) held = NULL;
+  g_autoptr(GError) error = NULL;
+  MsMemoryArea *private_area;
+
+  map_new_area (set, MS_MAPPING_BACKEND (backend), 0x1000, 0x1000, 1);
+  private_area = ms_memory_set_find (set, 0x1000);
+
+  g_assert_true (ms_memory_set_unmap (set, 0x1800, 0x800, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (ms_memory_set_find (set, 0x1000) == private_area);
+  assert_area (private_area, 0x1000, 0x1800, 1);
+
+  g_assert_true (ms_memory_set_protect (set, 0x1000, 0x800, 5, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (ms_memory_set_find (set, 0x1000) == private_area);
+  assert_area (private_area, 0x1000, 0x1800, 5);
+
+  held = ms_memory_area_ref (private_area);
+  g_assert_true (ms_memory_set_unmap (set, 0x1400, 0x400, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (ms_memory_set_find (set, 0x1000) != held);
+  assert_area (held, 0x1000, 0x1800, 5);
+  assert_area (ms_memory_set_find (set, 0x1000), 0x1000, 0x1400, 5);
+}
+
 /* Areas of two backend classes, interleaved: each call reaches the
  * backend of its own area. */
 static void
@@ -283,6 +315,7 @@ main (int   argc,
 
   g_test_add_func ("/fast-paths/held-and-private-areas", test_held_and_private_areas);
   g_test_add_func ("/fast-paths/find-after-changes", test_find_after_changes);
+  g_test_add_func ("/fast-paths/private-area-changed-in-place", test_private_area_changed_in_place);
   g_test_add_func ("/fast-paths/two-backend-classes", test_two_backend_classes);
   g_test_add_func ("/fast-paths/last-unref-in-backend", test_last_unref_in_backend);
   g_test_add_func ("/fast-paths/last-unref-in-foreach", test_last_unref_in_foreach);
