@@ -94,6 +94,14 @@ compare_keys (gconstpointer a,
   return (x > y) - (x < y);
 }
 
+/* An empty tree of areas, keyed by start address, owning its areas. */
+static GTree *
+new_area_tree (void)
+{
+  return g_tree_new_full (compare_keys, NULL, NULL,
+                          (GDestroyNotify) ms_memory_area_unref);
+}
+
 #define node_area(node) ms_node_area (node)
 
 /* The end of [start, start + size), or FALSE when it runs past 2^64 - 1. */
@@ -562,8 +570,7 @@ ms_memory_set_class_init (MsMemorySetClass *klass)
 static void
 ms_memory_set_init (MsMemorySet *self)
 {
-  self->areas = g_tree_new_full (compare_keys, NULL, NULL,
-                                 (GDestroyNotify) ms_memory_area_unref);
+  self->areas = new_area_tree ();
   self->gaps = ms_gap_index_new (self->areas);
 }
 
@@ -1048,8 +1055,7 @@ ms_memory_set_clear (MsMemorySet  *self,
       /* Dropping the whole tree frees every area in one pass. */
       self->last_found = NULL;
       g_tree_unref (self->areas);
-      self->areas = g_tree_new_full (compare_keys, NULL, NULL,
-                                     (GDestroyNotify) ms_memory_area_unref);
+      self->areas = new_area_tree ();
       ms_gap_index_reset (self->gaps, self->areas);
     }
   else
