@@ -79,17 +79,13 @@ static GParamSpec *properties[N_PROPS];
  * change: slow, for tests. */
 static gboolean check_gap_index;
 
-#define area_key(area) MS_AREA_KEY (area)
-#define KEY_VALUE(key) MS_KEY_VALUE (key)
-#define lookup_key(addr) MS_LOOKUP_KEY (addr)
-
 static gint
 compare_keys (gconstpointer a,
               gconstpointer b,
               gpointer      user_data)
 {
-  guint64 x = KEY_VALUE (a);
-  guint64 y = KEY_VALUE (b);
+  guint64 x = MS_KEY_VALUE (a);
+  guint64 y = MS_KEY_VALUE (b);
 
   return (x > y) - (x < y);
 }
@@ -102,7 +98,6 @@ new_area_tree (void)
                           (GDestroyNotify) ms_memory_area_unref);
 }
 
-#define node_area(node) ms_node_area (node)
 
 /* The end of [start, start + size), or FALSE when it runs past 2^64 - 1. */
 static inline gboolean
@@ -142,11 +137,11 @@ static GTreeNode *
 node_at_or_after (MsMemorySet *self,
                   guint64      addr)
 {
-  GTreeNode *after = g_tree_upper_bound (self->areas, lookup_key (addr));
+  GTreeNode *after = g_tree_upper_bound (self->areas, MS_LOOKUP_KEY (addr));
   GTreeNode *before = after != NULL ? g_tree_node_previous (after)
                                     : g_tree_node_last (self->areas);
 
-  if (before != NULL && ms_memory_area_end (node_area (before)) > addr)
+  if (before != NULL && ms_memory_area_end (ms_node_area (before)) > addr)
     return before;
 
   return after;
@@ -167,7 +162,7 @@ insert_area_with_gap (MsMemorySet  *self,
                       MsMemoryArea *area,
                       guint64       gap)
 {
-  g_tree_insert_node (self->areas, area_key (area), area);
+  g_tree_insert_node (self->areas, MS_AREA_KEY (area), area);
   ms_gap_index_insert (self->gaps, area->start, gap);
   self->last_found = NULL;
 }
@@ -176,9 +171,9 @@ static void
 insert_area (MsMemorySet  *self,
              MsMemoryArea *area)
 {
-  GTreeNode *node = g_tree_insert_node (self->areas, area_key (area), area);
+  GTreeNode *node = g_tree_insert_node (self->areas, MS_AREA_KEY (area), area);
   GTreeNode *prev = g_tree_node_previous (node);
-  guint64 prev_end = prev != NULL ? ms_memory_area_end (node_area (prev)) : 0;
+  guint64 prev_end = prev != NULL ? ms_memory_area_end (ms_node_area (prev)) : 0;
 
   ms_gap_index_insert (self->gaps, area->start, area->start - prev_end);
   self->last_found = NULL;
@@ -191,15 +186,15 @@ remove_node (MsMemorySet *self,
              GTreeNode   *next)
 {
   GTreeNode *prev = g_tree_node_previous (node);
-  guint64 prev_end = prev != NULL ? ms_memory_area_end (node_area (prev)) : 0;
-  guint64 start = node_area (node)->start;
+  guint64 prev_end = prev != NULL ? ms_memory_area_end (ms_node_area (prev)) : 0;
+  guint64 start = ms_node_area (node)->start;
 
   self->last_found = NULL;
-  g_tree_remove (self->areas, lookup_key (start));
+  g_tree_remove (self->areas, MS_LOOKUP_KEY (start));
   ms_gap_index_remove (self->gaps, start);
   if (next != NULL)
-    ms_gap_index_grow (self->gaps, node_area (next)->start,
-                       node_area (next)->start - prev_end);
+    ms_gap_index_grow (self->gaps, ms_node_area (next)->start,
+                       ms_node_area (next)->start - prev_end);
 }
 
 /* Makes the area of @node cover [its start, @end) with @flags: in place
@@ -211,7 +206,7 @@ reshape_node (MsMemorySet *self,
               guint64      end,
               guint64      flags)
 {
-  MsMemoryArea *area = node_area (node);
+  MsMemoryArea *area = ms_node_area (node);
 
   self->last_found = NULL;
   if (area_is_private (area))
@@ -224,7 +219,7 @@ reshape_node (MsMemorySet *self,
       MsMemoryArea *piece = ms_memory_area_new_piece (area, area->start, end, flags);
 
       /* The key is the new area's own (it points into it on 32 bits). */
-      g_tree_replace_node (self->areas, area_key (piece), piece);
+      g_tree_replace_node (self->areas, MS_AREA_KEY (piece), piece);
     }
 }
 
@@ -378,9 +373,9 @@ unmap_range (MsMemorySet  *self,
 {
   GTreeNode *node = node_at_or_after (self, start);
 
-  while (node != NULL && node_area (node)->start < end)
+  while (node != NULL && ms_node_area (node)->start < end)
     {
-      MsMemoryArea *area = node_area (node);
+      MsMemoryArea *area = ms_node_area (node);
       guint64 area_start = area->start;
       guint64 area_end = ms_memory_area_end (area);
       guint64 piece_start = MAX (area_start, start);
@@ -409,8 +404,8 @@ unmap_range (MsMemorySet  *self,
             {
               reshape_node (self, node, piece_start, area->flags);
               if (next != NULL)
-                ms_gap_index_grow (self->gaps, node_area (next)->start,
-                                   node_area (next)->start - piece_start);
+                ms_gap_index_grow (self->gaps, ms_node_area (next)->start,
+                                   ms_node_area (next)->start - piece_start);
             }
         }
       else if (piece_end < area_end)
@@ -445,9 +440,9 @@ protect_range (MsMemorySet       *self,
 {
   GTreeNode *node = node_at_or_after (self, start);
 
-  while (node != NULL && node_area (node)->start < end)
+  while (node != NULL && ms_node_area (node)->start < end)
     {
-      MsMemoryArea *area = node_area (node);
+      MsMemoryArea *area = ms_node_area (node);
       guint64 area_start = area->start;
       guint64 area_end = ms_memory_area_end (area);
       guint64 old_flags = area->flags;
@@ -658,7 +653,7 @@ ms_memory_set_overlaps (MsMemorySet *self,
 
   node = node_at_or_after (self, start);
 
-  return node != NULL && node_area (node)->start < end;
+  return node != NULL && ms_node_area (node)->start < end;
 }
 
 /**
@@ -687,10 +682,10 @@ ms_memory_set_find (MsMemorySet *self,
     return area;
 
   node = node_at_or_after (self, addr);
-  if (node == NULL || node_area (node)->start > addr)
+  if (node == NULL || ms_node_area (node)->start > addr)
     return NULL;
 
-  return self->last_found = node_area (node);
+  return self->last_found = ms_node_area (node);
 }
 
 /* Rounds @addr up to a multiple of @align (a power of two); FALSE when
@@ -818,7 +813,7 @@ ms_memory_set_map (MsMemorySet   *self,
   held = ms_memory_area_ref (area);
 
   node = node_at_or_after (self, area->start);
-  if (node != NULL && node_area (node)->start < end)
+  if (node != NULL && ms_node_area (node)->start < end)
     {
       if (!unmap_overlap)
         {
@@ -1039,7 +1034,7 @@ ms_memory_set_clear (MsMemorySet  *self,
 
   for (node = g_tree_node_first (self->areas); node != NULL; node = g_tree_node_next (node))
     {
-      MsMemoryArea *area = node_area (node);
+      MsMemoryArea *area = ms_node_area (node);
 
       if (!backend_call (self, BACKEND_UNMAP, area, area->start, ms_memory_area_end (area),
                          0, page_table, error))
@@ -1141,7 +1136,7 @@ ms_memory_set_get_areas (MsMemorySet *self)
 
   areas = g_ptr_array_sized_new (g_tree_nnodes (self->areas));
   for (node = g_tree_node_first (self->areas); node != NULL; node = g_tree_node_next (node))
-    g_ptr_array_add (areas, node_area (node));
+    g_ptr_array_add (areas, ms_node_area (node));
 
   return areas;
 }
