@@ -12,21 +12,38 @@
  * less) and shallow, and so stays in the cache: every change of the set
  * looks its bucket up, and at a million areas a treap of 64-area buckets
  * cost as much as the GTree's own search. */
-#define BUCKET_MAX 256
-#define BUCKET_MIN 32
+#define BUCKET_MAX MS_GAP_INDEX_BUCKET_MAX
+#define BUCKET_MIN MS_GAP_INDEX_BUCKET_MIN
+
+/* What a gap, or the best of several, offers to a search for `size`
+ * bytes aligned to 2^k: the number of whole 2^k-aligned blocks of 2^k
+ * bytes it holds, its *level k*. A search fits where level k is at least
+ * `size >> k`.
+ *
+ * For one gap [s, e), level k is floor (e / 2^k) - ceil (s / 2^k), which
+ * is (len - (skew mod 2^k)) >> k with len = e - s and skew = -s (mod
+ * 2^64), or 0 when that is negative. The level-wise maximum of such
+ * profiles has the same form: from one level to the next, a maximum m
+ * becomes m / 2 or (m - 1) / 2 (rounded down), and bit k of skew says
+ * which (see profile_max()). So 16 bytes describe every alignment
+ * exactly. */
+typedef struct {
+  guint64 len;    /* level 0: the longest gap */
+  guint64 skew;
+} GapProfile;
 
 typedef struct _Bucket Bucket;
 
 struct _Bucket
 {
-  guint64  lo;        /* the bucket holds the areas starting in [lo, next lo) */
-  guint64  bound;     /* >= the gap of each of its areas */
-  guint64  sub_max;   /* the largest bound in this subtree */
-  Bucket  *left;
-  Bucket  *right;
-  Bucket  *parent;
-  guint32  priority;  /* treap: a parent's is >= its children's */
-  guint32  n_areas;
+  guint64     lo;        /* the bucket holds the areas starting in [lo, next lo) */
+  GapProfile  own;       /* >= the profile of each gap of its areas */
+  GapProfile  sub;       /* the maximum of own and the children's sub */
+  Bucket     *left;
+  Bucket     *right;
+  Bucket     *parent;
+  guint32     priority;  /* treap: a parent's is >= its children's */
+  guint32     n_areas;
 };
 
 struct _MsGapIndex
@@ -34,12 +51,121 @@ struct _MsGapIndex
   GTree  *areas;      /* the set's, not owned */
   Bucket *root;       /* never NULL: the first bucket has lo = 0 */
   guint32 random;
+
+  /* The bucket found last, and the lo of the one after it (G_MAXUINT64
+   * when there is none; no area starts there): one change of the set
+   * tells the index of several nodes side by side. NULL when the
+   * buckets changed. */
+  Bucket *last_found;
+  guint64 last_found_end;
 };
+
+static inline guint64
+profile_level (const GapProfile *p,
+               guint             k)
+{
+  guint64 cut = p->skew & ((G_GUINT64_CONSTANT (1) << k) - 1);
+
+  return p->len >= cut ? (p->len - cut) >> k : 0;
+}
+
+/* The profile of the free range [s, e); empty when e <= s (an area that
+ * overlaps the one before it, for a moment, inside a change). */
+static inline GapProfile
+gap_profile (guint64 s,
+             guint64 e)
+{
+  GapProfile p = { 0, 0 };
+
+  if (e > s)
+    {
+      p.len = e - s;
+      p.skew = -s;
+    }
+  return p;
+}
+
+static inline gboolean
+profile_equal (const GapProfile *a,
+               const GapProfile *b)
+{
+  return a->len == b->len && a->skew == b->skew;
+}
+
+/* A quick, sufficient test that @a is at least @b at every level: @b has
+ * no block above level `top`, and @a keeps @b's whole length at level
+ * `top` and so below it. */
+static inline gboolean
+profile_covers (const GapProfile *a,
+                const GapProfile *b)
+{
+  guint top;
+  guint64 cut;
+
+  if (b->len == 0 || profile_equal (a, b))
+    return TRUE;
+
+  top = 63 - __builtin_clzll (b->len);
+  cut = a->skew & ((G_GUINT64_CONSTANT (2) << top) - 1);
+  return a->len >= cut && a->len - cut >= b->len;
+}
+
+/* The level-wise maximum of two profiles, when neither covers the
+ * other. */
+G_GNUC_NO_INLINE static GapProfile
+profile_max_slow (const GapProfile *a,
+                  const GapProfile *b)
+{
+  GapProfile w;
+  guint64 level;
+
+  w.len = MAX (a->len, b->len);
+  w.skew = 0;
+  level = w.len;
+  for (guint k = 0; k < 63 && level > 0; k++)
+    {
+      guint64 next = MAX (profile_level (a, k + 1), profile_level (b, k + 1));
+
+      /* next is level / 2 or (level - 1) / 2: bit k says which. */
+      if (next != level >> 1)
+        w.skew |= G_GUINT64_CONSTANT (1) << k;
+      level = next;
+    }
+
+  return w;
+}
+
+/* The level-wise maximum of two profiles. */
+static inline GapProfile
+profile_max (const GapProfile *a,
+             const GapProfile *b)
+{
+  if (profile_covers (a, b))
+    return *a;
+  if (profile_covers (b, a))
+    return *b;
+  return profile_max_slow (a, b);
+}
 
 static inline guint64
 node_end (GTreeNode *node)
 {
   return ms_memory_area_end (ms_node_area (node));
+}
+
+static inline guint64
+end_before (GTreeNode *node)
+{
+  GTreeNode *prev = g_tree_node_previous (node);
+
+  return prev != NULL ? node_end (prev) : 0;
+}
+
+/* The gap of the area of @node. */
+static inline GapProfile
+node_gap (GTreeNode *node)
+{
+  return gap_profile (end_before (node), ms_node_area (node)->start);
 }
 
 static guint32
@@ -68,38 +194,50 @@ bucket_new (MsGapIndex *self,
 static inline void
 update (Bucket *b)
 {
-  guint64 m = b->bound;
+  GapProfile m = b->own;
 
-  if (b->left != NULL && b->left->sub_max > m)
-    m = b->left->sub_max;
-  if (b->right != NULL && b->right->sub_max > m)
-    m = b->right->sub_max;
-  b->sub_max = m;
+  if (b->left != NULL)
+    m = profile_max (&m, &b->left->sub);
+  if (b->right != NULL)
+    m = profile_max (&m, &b->right->sub);
+  b->sub = m;
 }
 
-/* Recomputes sub_max from @b up, after a change at @b or below it. */
+/* Recomputes sub from @b up, after a change at @b or below it. */
 static void
 fix_up (Bucket *b)
 {
   for (; b != NULL; b = b->parent)
     {
-      guint64 old = b->sub_max;
+      GapProfile old = b->sub;
 
       update (b);
-      if (b->sub_max == old)
+      if (profile_equal (&b->sub, &old))
         break;
     }
 }
 
-/* Sets @b's bound to @bound and fixes its ancestors. */
+/* Gives @b the exact profile of its gaps, found by a scan. */
 static void
-set_bound (Bucket  *b,
-           guint64  bound)
+set_exact (Bucket           *b,
+           const GapProfile *exact)
 {
-  if (b->bound == bound)
+  if (profile_equal (&b->own, exact))
     return;
 
-  b->bound = bound;
+  b->own = *exact;
+  fix_up (b);
+}
+
+/* A gap of one of @b's areas is now @gap. */
+static void
+raise_bucket (Bucket           *b,
+              const GapProfile *gap)
+{
+  if (profile_covers (&b->own, gap))
+    return;
+
+  b->own = profile_max (&b->own, gap);
   fix_up (b);
 }
 
@@ -146,6 +284,8 @@ insert_bucket (MsGapIndex *self,
   Bucket **link = &self->root;
   Bucket *parent = NULL;
 
+  self->last_found = NULL;
+
   while (*link != NULL)
     {
       parent = *link;
@@ -167,6 +307,8 @@ delete_bucket (MsGapIndex *self,
                Bucket     *b)
 {
   Bucket *parent;
+
+  self->last_found = NULL;
 
   while (b->left != NULL || b->right != NULL)
     {
@@ -200,6 +342,10 @@ find_bucket (MsGapIndex *self,
 {
   Bucket *b = self->root;
   Bucket *found = NULL;
+  Bucket *after = NULL;
+
+  if (self->last_found != NULL && self->last_found->lo <= start && start < self->last_found_end)
+    return self->last_found;
 
   while (b != NULL)
     {
@@ -209,9 +355,14 @@ find_bucket (MsGapIndex *self,
           b = b->right;
         }
       else
-        b = b->left;
+        {
+          after = b;
+          b = b->left;
+        }
     }
 
+  self->last_found = found;
+  self->last_found_end = after != NULL ? after->lo : G_MAXUINT64;
   return found;
 }
 
@@ -247,29 +398,57 @@ bucket_previous (Bucket *b)
   return b->parent;
 }
 
-/* The first bucket of subtree @b with bound >= @size; b->sub_max >= size. */
+/* Whether @p has room for @blocks blocks at level @k. */
+static inline gboolean
+fits (const GapProfile *p,
+      guint             k,
+      guint64           blocks)
+{
+  return profile_level (p, k) >= blocks;
+}
+
+/* The first bucket of subtree @b with room; fits (&b->sub). */
 static Bucket *
 leftmost_fit (Bucket  *b,
-              guint64  size)
+              guint    k,
+              guint64  blocks)
 {
   for (;;)
     {
-      if (b->left != NULL && b->left->sub_max >= size)
+      if (b->left != NULL && fits (&b->left->sub, k, blocks))
         b = b->left;
-      else if (b->bound >= size)
+      else if (fits (&b->own, k, blocks))
         return b;
       else
         b = b->right;
     }
 }
 
-/* The first bucket after @b with bound >= @size, or NULL. */
+/* The last bucket of subtree @b with room; fits (&b->sub). */
+static Bucket *
+rightmost_fit (Bucket  *b,
+               guint    k,
+               guint64  blocks)
+{
+  for (;;)
+    {
+      if (b->right != NULL && fits (&b->right->sub, k, blocks))
+        b = b->right;
+      else if (fits (&b->own, k, blocks))
+        return b;
+      else
+        b = b->left;
+    }
+}
+
+/* The first bucket after @b with room, or NULL. */
 static Bucket *
 next_fit (Bucket  *b,
-          guint64  size)
+          guint    k,
+          guint64  blocks)
 {
-  if (b->right != NULL && b->right->sub_max >= size)
-    return leftmost_fit (b->right, size);
+  if (b->right != NULL && fits (&b->right->sub, k, blocks))
+    return leftmost_fit (b->right, k, blocks);
 
   for (; b->parent != NULL; b = b->parent)
     {
@@ -277,10 +456,34 @@ next_fit (Bucket  *b,
 
       if (p->left != b)
         continue;
-      if (p->bound >= size)
+      if (fits (&p->own, k, blocks))
         return p;
-      if (p->right != NULL && p->right->sub_max >= size)
-        return leftmost_fit (p->right, size);
+      if (p->right != NULL && fits (&p->right->sub, k, blocks))
+        return leftmost_fit (p->right, k, blocks);
+    }
+
+  return NULL;
+}
+
+/* The last bucket before @b with room, or NULL. */
+static Bucket *
+previous_fit (Bucket  *b,
+              guint    k,
+              guint64  blocks)
+{
+  if (b->left != NULL && fits (&b->left->sub, k, blocks))
+    return rightmost_fit (b->left, k, blocks);
+
+  for (; b->parent != NULL; b = b->parent)
+    {
+      Bucket *p = b->parent;
+
+      if (p->right != b)
+        continue;
+      if (fits (&p->own, k, blocks))
+        return p;
+      if (p->left != NULL && fits (&p->left->sub, k, blocks))
+        return rightmost_fit (p->left, k, blocks);
     }
 
   return NULL;
@@ -296,48 +499,38 @@ bucket_first_node (MsGapIndex *self,
   return g_tree_lower_bound (self->areas, MS_LOOKUP_KEY (lo));
 }
 
-static inline guint64
-end_before (GTreeNode *node)
+/* The node of the last area of @b (there is one: n_areas > 0). */
+static GTreeNode *
+bucket_last_node (MsGapIndex *self,
+                  Bucket     *b)
 {
-  GTreeNode *prev = g_tree_node_previous (node);
+  Bucket *next = bucket_next (b);
+  guint64 next_lo;
 
-  return prev != NULL ? node_end (prev) : 0;
+  if (next == NULL)
+    return g_tree_node_last (self->areas);
+
+  next_lo = next->lo;
+  return g_tree_node_previous (g_tree_lower_bound (self->areas, MS_LOOKUP_KEY (next_lo)));
 }
 
-/* Splits @b, which has too many areas, in two halves, computing the
- * exact bound of each. */
+/* Splits @b, which has too many areas, in two halves. Each keeps @b's
+ * profile, an upper bound of its own: searches tighten it. */
 static void
 split_bucket (MsGapIndex *self,
               Bucket     *b)
 {
   GTreeNode *node = bucket_first_node (self, b);
-  guint64 prev_end = end_before (node);
   guint half = b->n_areas / 2;
-  guint64 bounds[2] = { 0, 0 };
-  guint64 mid = 0;
   Bucket *upper;
-  guint i;
 
-  for (i = 0; i < b->n_areas; i++, node = g_tree_node_next (node))
-    {
-      MsMemoryArea *area = ms_node_area (node);
-      guint64 gap = area->start - prev_end;
+  for (guint i = 0; i < half; i++)
+    node = g_tree_node_next (node);
 
-      if (i == half)
-        mid = area->start;
-      if (gap > bounds[i >= half])
-        bounds[i >= half] = gap;
-      prev_end = ms_memory_area_end (area);
-    }
-
-  upper = bucket_new (self, mid);
+  upper = bucket_new (self, ms_node_area (node)->start);
   upper->n_areas = b->n_areas - half;
-  upper->bound = bounds[1];
+  upper->own = b->own;
   b->n_areas = half;
-  b->bound = bounds[0];
-  fix_up (b);
-  /* b's own sub_max may have gone down: fix_up stops early only when a
-   * node is unchanged, which is then true of its ancestors too. */
   insert_bucket (self, upper);
 }
 
@@ -359,22 +552,12 @@ merge_bucket (MsGapIndex *self,
     }
 
   into->n_areas += gone->n_areas;
-  into->bound = MAX (into->bound, gone->bound);
+  into->own = profile_max (&into->own, &gone->own);
   delete_bucket (self, gone);
   fix_up (into);
 
   if (into->n_areas > BUCKET_MAX)
     split_bucket (self, into);
-}
-
-MsGapIndex *
-ms_gap_index_new (GTree *areas)
-{
-  MsGapIndex *self = g_new0 (MsGapIndex, 1);
-
-  self->random = 0x9e3779b9u;
-  ms_gap_index_reset (self, areas);
-  return self;
 }
 
 static void
@@ -390,15 +573,27 @@ free_subtree (Bucket *b)
     }
 }
 
-void
-ms_gap_index_reset (MsGapIndex *self,
-                    GTree      *areas)
+MsGapIndex *
+ms_gap_index_new (GTree *areas)
 {
+  MsGapIndex *self = g_new0 (MsGapIndex, 1);
+
   g_assert (g_tree_nnodes (areas) == 0);
 
-  free_subtree (self->root);
   self->areas = areas;
+  self->random = 0x9e3779b9u;
   self->root = bucket_new (self, 0);
+  return self;
+}
+
+void
+ms_gap_index_clear (MsGapIndex *self)
+{
+  g_assert (g_tree_nnodes (self->areas) == 0);
+
+  free_subtree (self->root);
+  self->root = bucket_new (self, 0);
+  self->last_found = NULL;
 }
 
 void
@@ -409,59 +604,71 @@ ms_gap_index_free (MsGapIndex *self)
 }
 
 void
-ms_gap_index_insert (MsGapIndex *self,
-                     guint64     start,
-                     guint64     gap)
+ms_gap_index_inserted (MsGapIndex *self,
+                       GTreeNode  *node)
 {
-  Bucket *b = find_bucket (self, start);
+  Bucket *b = find_bucket (self, ms_node_area (node)->start);
+  GapProfile gap = node_gap (node);
 
   b->n_areas++;
-  if (gap > b->bound)
-    {
-      b->bound = gap;
-      fix_up (b);
-    }
+  raise_bucket (b, &gap);
 
   if (b->n_areas > BUCKET_MAX)
     split_bucket (self, b);
 }
 
 void
-ms_gap_index_remove (MsGapIndex *self,
-                     guint64     start)
+ms_gap_index_removed (MsGapIndex *self,
+                      guint64     start)
 {
   Bucket *b = find_bucket (self, start);
+  GTreeNode *next = g_tree_lower_bound (self->areas, MS_LOOKUP_KEY (start));
 
   g_assert (b->n_areas > 0);
   b->n_areas--;
 
-  /* The bound may now be too large: a search tightens it when it looks. */
+  /* The gap of the next area took in the removed area. (b's own profile
+   * may now be too large: a search tightens it when it looks.) */
+  if (next != NULL)
+    {
+      GapProfile gap = node_gap (next);
+
+      if (gap.len > 0)
+        raise_bucket (find_bucket (self, ms_node_area (next)->start), &gap);
+    }
+
   if (b->n_areas < BUCKET_MIN && (b->left != NULL || b->right != NULL || b->parent != NULL))
     merge_bucket (self, b);
   else if (b->n_areas == 0)
-    set_bound (b, 0);
+    set_exact (b, &(GapProfile) { 0, 0 });
 }
 
 void
-ms_gap_index_grow (MsGapIndex *self,
-                   guint64     start,
-                   guint64     gap)
+ms_gap_index_end_changed (MsGapIndex *self,
+                          GTreeNode  *node,
+                          guint64     old_end)
 {
-  Bucket *b = find_bucket (self, start);
+  guint64 end = node_end (node);
+  GTreeNode *next;
+  GapProfile gap;
 
-  if (gap > b->bound)
-    {
-      b->bound = gap;
-      fix_up (b);
-    }
+  /* An area that grew only shrinks the gap after it. */
+  if (end >= old_end || (next = g_tree_node_next (node)) == NULL)
+    return;
+
+  gap = gap_profile (end, ms_node_area (next)->start);
+  if (gap.len > 0)
+    raise_bucket (find_bucket (self, ms_node_area (next)->start), &gap);
 }
 
 typedef enum {
   GAP_FITS,
   GAP_TOO_SMALL,
-  GAP_PAST_LIMIT,   /* neither this gap nor any later one can fit */
+  GAP_PAST_LIMIT,   /* neither this gap nor any further one can fit */
 } GapFit;
 
+/* Bottom-up: the lowest fit in the gap [gap_start, gap_end), at or
+ * above @from. */
 static inline GapFit
 check_gap (guint64  gap_start,
            guint64  gap_end,
@@ -486,6 +693,122 @@ check_gap (guint64  gap_start,
   return GAP_TOO_SMALL;
 }
 
+/* Top-down: the highest fit in the gap [gap_start, gap_end), at or
+ * above @limit_start and ending at or below @limit_end. */
+static inline GapFit
+check_gap_down (guint64  gap_start,
+                guint64  gap_end,
+                guint64  size,
+                guint64  limit_start,
+                guint64  limit_end,
+                guint64  align,
+                guint64 *out_start)
+{
+  guint64 hi = MIN (gap_end, limit_end);
+  guint64 r;
+
+  if (hi < size)
+    return GAP_PAST_LIMIT;
+  r = (hi - size) & ~(align - 1);
+  if (r >= gap_start && r >= limit_start)
+    {
+      *out_start = r;
+      return GAP_FITS;
+    }
+  /* The gaps below end at or below gap_start. */
+  if (gap_start <= limit_start)
+    return GAP_PAST_LIMIT;
+  return GAP_TOO_SMALL;
+}
+
+/* Looks for the lowest fit among the gaps of the areas of @b from @node
+ * on. Gives @b its exact profile when the scan covered it whole and
+ * found nothing. */
+static GapFit
+scan_bucket_up (MsGapIndex *self,
+                Bucket     *b,
+                GTreeNode  *node,
+                gboolean    whole,
+                guint64     from,
+                guint64     size,
+                guint64     limit_end,
+                guint64     align,
+                guint64    *out_start)
+{
+  Bucket *next = bucket_next (b);
+  guint64 stop = next != NULL ? next->lo : 0;
+  guint64 prev_end = end_before (node);
+  GapProfile exact = { 0, 0 };
+
+  for (; node != NULL; node = g_tree_node_next (node))
+    {
+      MsMemoryArea *area = ms_node_area (node);
+      GapProfile gap;
+
+      if (next != NULL && area->start >= stop)
+        break;
+      gap = gap_profile (prev_end, area->start);
+      if (gap.len >= size)
+        {
+          GapFit fit = check_gap (prev_end, area->start, from, size, limit_end, align, out_start);
+
+          if (fit != GAP_TOO_SMALL)
+            return fit;
+        }
+      exact = profile_max (&exact, &gap);
+      prev_end = ms_memory_area_end (area);
+    }
+
+  if (whole)
+    set_exact (b, &exact);
+  return GAP_TOO_SMALL;
+}
+
+/* The same, top-down: the highest fit among the gaps of the areas of @b
+ * from @node down. */
+static GapFit
+scan_bucket_down (MsGapIndex *self,
+                  Bucket     *b,
+                  GTreeNode  *node,
+                  gboolean    whole,
+                  guint64     size,
+                  guint64     limit_start,
+                  guint64     limit_end,
+                  guint64     align,
+                  guint64    *out_start)
+{
+  GapProfile exact = { 0, 0 };
+
+  for (; node != NULL; node = g_tree_node_previous (node))
+    {
+      MsMemoryArea *area = ms_node_area (node);
+      GTreeNode *prev;
+      guint64 prev_end;
+      GapProfile gap;
+
+      if (area->start < b->lo)
+        break;
+      prev = g_tree_node_previous (node);
+      prev_end = prev != NULL ? node_end (prev) : 0;
+      gap = gap_profile (prev_end, area->start);
+      if (gap.len >= size)
+        {
+          GapFit fit = check_gap_down (prev_end, area->start, size, limit_start, limit_end,
+                                       align, out_start);
+
+          if (fit != GAP_TOO_SMALL)
+            return fit;
+        }
+      else if (area->start <= limit_start)
+        return GAP_PAST_LIMIT;
+      exact = profile_max (&exact, &gap);
+    }
+
+  if (whole)
+    set_exact (b, &exact);
+  return GAP_TOO_SMALL;
+}
+
 gboolean
 ms_gap_index_find (MsGapIndex *self,
                    guint64     from,
@@ -494,9 +817,11 @@ ms_gap_index_find (MsGapIndex *self,
                    guint64     align,
                    guint64    *out_start)
 {
+  guint k = __builtin_ctzll (align);
+  guint64 blocks = size >> k;
   GTreeNode *node, *last;
-  Bucket *b;
   guint64 prev_end;
+  Bucket *b;
   GapFit fit;
 
   /* The first gap that can hold the answer is that of the first area
@@ -506,53 +831,21 @@ ms_gap_index_find (MsGapIndex *self,
     goto trailing;
 
   b = find_bucket (self, ms_node_area (node)->start);
-  if (b->bound >= size)
+  if (fits (&b->own, k, blocks))
     {
-      Bucket *next = bucket_next (b);
-      guint64 stop = next != NULL ? next->lo : G_MAXUINT64;
-
-      prev_end = end_before (node);
-      for (; node != NULL; node = g_tree_node_next (node))
-        {
-          MsMemoryArea *area = ms_node_area (node);
-
-          if (area->start >= stop && next != NULL)
-            break;
-          if (area->start - prev_end >= size)
-            {
-              fit = check_gap (prev_end, area->start, from, size, limit_end, align, out_start);
-              if (fit != GAP_TOO_SMALL)
-                return fit == GAP_FITS;
-            }
-          prev_end = ms_memory_area_end (area);
-        }
+      fit = scan_bucket_up (self, b, node, node == bucket_first_node (self, b),
+                            from, size, limit_end, align, out_start);
+      if (fit != GAP_TOO_SMALL)
+        return fit == GAP_FITS;
     }
 
-  /* Then the buckets that may hold a gap large enough, each scanned
-   * whole; one that turns out not to is given its exact bound. */
-  while ((b = next_fit (b, size)) != NULL)
+  /* Then the buckets that may have room, each scanned whole. */
+  while ((b = next_fit (b, k, blocks)) != NULL)
     {
-      guint64 exact = 0;
-      guint i;
-
-      node = bucket_first_node (self, b);
-      prev_end = end_before (node);
-      for (i = 0; i < b->n_areas; i++, node = g_tree_node_next (node))
-        {
-          MsMemoryArea *area = ms_node_area (node);
-          guint64 gap = area->start - prev_end;
-
-          if (gap >= size)
-            {
-              fit = check_gap (prev_end, area->start, from, size, limit_end, align, out_start);
-              if (fit != GAP_TOO_SMALL)
-                return fit == GAP_FITS;
-            }
-          if (gap > exact)
-            exact = gap;
-          prev_end = ms_memory_area_end (area);
-        }
-      set_bound (b, exact);
+      fit = scan_bucket_up (self, b, bucket_first_node (self, b), TRUE,
+                            from, size, limit_end, align, out_start);
+      if (fit != GAP_TOO_SMALL)
+        return fit == GAP_FITS;
     }
 
 trailing:
@@ -563,11 +856,60 @@ trailing:
   return check_gap (prev_end, G_MAXUINT64, from, size, limit_end, align, out_start) == GAP_FITS;
 }
 
+gboolean
+ms_gap_index_find_top_down (MsGapIndex *self,
+                            guint64     size,
+                            guint64     limit_start,
+                            guint64     limit_end,
+                            guint64     align,
+                            guint64    *out_start)
+{
+  guint k = __builtin_ctzll (align);
+  guint64 blocks = size >> k;
+  GTreeNode *node;
+  Bucket *b;
+  GapFit fit;
+
+  /* The last gap that can hold the answer is that of the first area
+   * starting at or after @limit_end, or the free range after the last
+   * area. */
+  node = g_tree_lower_bound (self->areas, MS_LOOKUP_KEY (limit_end));
+  if (node == NULL)
+    {
+      GTreeNode *last = g_tree_node_last (self->areas);
+      guint64 prev_end = last != NULL ? node_end (last) : 0;
+
+      fit = check_gap_down (prev_end, G_MAXUINT64, size, limit_start, limit_end, align, out_start);
+      if (fit != GAP_TOO_SMALL || last == NULL)
+        return fit == GAP_FITS;
+      node = last;
+    }
+
+  b = find_bucket (self, ms_node_area (node)->start);
+  if (fits (&b->own, k, blocks))
+    {
+      fit = scan_bucket_down (self, b, node, node == bucket_last_node (self, b),
+                              size, limit_start, limit_end, align, out_start);
+      if (fit != GAP_TOO_SMALL)
+        return fit == GAP_FITS;
+    }
+
+  while ((b = previous_fit (b, k, blocks)) != NULL)
+    {
+      fit = scan_bucket_down (self, b, bucket_last_node (self, b), TRUE,
+                              size, limit_start, limit_end, align, out_start);
+      if (fit != GAP_TOO_SMALL)
+        return fit == GAP_FITS;
+    }
+
+  return FALSE;
+}
+
 static guint
 check_subtree (Bucket *b,
                Bucket *parent)
 {
-  guint64 m = b->bound;
+  GapProfile m = b->own;
   guint n = 1;
 
   g_assert (b->parent == parent);
@@ -577,17 +919,35 @@ check_subtree (Bucket *b,
     {
       g_assert (b->left->lo < b->lo);
       n += check_subtree (b->left, b);
-      m = MAX (m, b->left->sub_max);
+      m = profile_max (&m, &b->left->sub);
     }
   if (b->right != NULL)
     {
       g_assert (b->right->lo > b->lo);
       n += check_subtree (b->right, b);
-      m = MAX (m, b->right->sub_max);
+      m = profile_max (&m, &b->right->sub);
     }
-  g_assert (b->sub_max == m);
+  g_assert (profile_equal (&b->sub, &m));
 
   return n;
+}
+
+/* Asserts that @p is at least the number of whole 2^k-aligned blocks of
+ * [s, e) at every level k, counted directly. */
+static void
+check_profile_covers_gap (const GapProfile *p,
+                          guint64           s,
+                          guint64           e)
+{
+  for (guint k = 0; k < 64; k++)
+    {
+      guint64 mask = (G_GUINT64_CONSTANT (1) << k) - 1;
+      guint64 first_block = (s >> k) + ((s & mask) != 0);
+      guint64 end_block = e >> k;
+      guint64 blocks = e > s && end_block > first_block ? end_block - first_block : 0;
+
+      g_assert_cmpuint (profile_level (p, k), >=, blocks);
+    }
 }
 
 void
@@ -621,11 +981,31 @@ ms_gap_index_check (MsGapIndex *self)
           g_assert (area->start >= b->lo);
           g_assert (next == NULL || area->start < next->lo);
           g_assert (area->start >= prev_end);
-          g_assert (area->start - prev_end <= b->bound);
+          check_profile_covers_gap (&b->own, prev_end, area->start);
           prev_end = ms_memory_area_end (area);
         }
     }
 
   g_assert (node == NULL);
   g_assert (n_seen == n_buckets);
+}
+
+guint
+ms_gap_index_get_n_buckets (MsGapIndex *self)
+{
+  Bucket *b = self->root;
+  guint n = 0;
+
+  while (b->left != NULL)
+    b = b->left;
+  for (; b != NULL; b = bucket_next (b))
+    n++;
+  return n;
+}
+
+guint
+ms_gap_index_get_bucket_size (MsGapIndex *self,
+                              guint64     start)
+{
+  return find_bucket (self, start)->n_areas;
 }

@@ -15,8 +15,18 @@ struct _MsMemoryArea
   guint64           size;
   guint64           flags;
   MsMappingBackend *backend;   /* owned */
-  gatomicrefcount   ref_count;   /* areas may be shared between threads */
+  /* Areas may be shared between threads. The count is changed with the
+   * compiler's atomic builtins rather than GLib's, so that
+   * ThreadSanitizer sees them (Debian's GLib is not instrumented). */
+  gint              ref_count;
 };
+
+/* Whether the caller holds the only reference to @area. */
+static inline gboolean
+ms_memory_area_is_private (MsMemoryArea *area)
+{
+  return __atomic_load_n (&area->ref_count, __ATOMIC_ACQUIRE) == 1;
+}
 
 static inline guint64
 ms_memory_area_end (const MsMemoryArea *area)

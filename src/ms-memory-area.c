@@ -35,7 +35,7 @@ memory_area_alloc (guint64           start,
   self->size = size;
   self->flags = flags;
   self->backend = g_object_ref (backend);
-  g_atomic_ref_count_init (&self->ref_count);
+  self->ref_count = 1;
 
   return self;
 }
@@ -94,7 +94,7 @@ ms_memory_area_ref (MsMemoryArea *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  g_atomic_ref_count_inc (&self->ref_count);
+  __atomic_fetch_add (&self->ref_count, 1, __ATOMIC_RELAXED);
 
   return self;
 }
@@ -112,7 +112,7 @@ ms_memory_area_unref (MsMemoryArea *self)
 {
   g_return_if_fail (self != NULL);
 
-  if (g_atomic_ref_count_dec (&self->ref_count))
+  if (__atomic_fetch_sub (&self->ref_count, 1, __ATOMIC_ACQ_REL) == 1)
     {
       g_object_unref (self->backend);
       g_free (self);

@@ -3,11 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "memoryset.h"
+#include "ms-memory-set-private.h"
 
 #include <string.h>
 
-/* Only the public API of the set is used here. */
+/* Only the public API of the set is used here, and
+ * ms_memory_set_map_all(), which maps the lines of a text in one change. */
 
 static gboolean
 append_area (MsMemoryArea *area,
@@ -286,12 +287,14 @@ parse_line (const char  *text,
  * So both the kernel's own `/proc/<pid>/maps` and the output of
  * [method@Ms.MemorySet.to_string] read back.
  *
- * The whole text is read before anything is mapped: a malformed line
- * fails the call with %MS_MAPPING_ERROR_PARSE, with a message that
- * starts with `Line N:`, and maps nothing. When mapping the area of a
- * line fails (it overlaps an area, or @backend refuses), the call stops
- * with the error of [method@Ms.MemorySet.map], prefixed with `Line N:`,
- * and the areas of the lines before it stay mapped.
+ * The whole text is checked before anything is mapped, and the call is
+ * one change of the set: a malformed line fails it with
+ * %MS_MAPPING_ERROR_PARSE, and a line whose range overlaps an area of
+ * the set or of an earlier line with %MS_MAPPING_ERROR_ALREADY_EXISTS,
+ * both with a message that starts with `Line N:`, and nothing is mapped.
+ * If @backend refuses the area of a line, the call stops there with the
+ * backend's error, prefixed with `Line N:`, and the areas of the lines
+ * before it stay mapped.
  *
  * Returns: %TRUE on success
  *
@@ -305,8 +308,11 @@ ms_memory_set_load_maps (MsMemorySet       *self,
                          GError           **error)
 {
   g_autoptr(GArray) entries = NULL;
+  g_autoptr(GPtrArray) areas = NULL;
+  GError *local_error = NULL;
   const char *p;
   guint line = 0;
+  guint failed;
 
   g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
   g_return_val_if_fail (text != NULL, FALSE);
@@ -342,19 +348,21 @@ ms_memory_set_load_maps (MsMemorySet       *self,
       g_array_append_val (entries, entry);
     }
 
+  areas = g_ptr_array_new_full (entries->len, (GDestroyNotify) ms_memory_area_unref);
   for (guint i = 0; i < entries->len; i++)
     {
       const MapsEntry *entry = &g_array_index (entries, MapsEntry, i);
-      g_autoptr(MsMemoryArea) area = ms_memory_area_new (entry->start,
-                                                         entry->end - entry->start,
-                                                         entry->flags, backend);
-      GError *local_error = NULL;
 
-      if (!ms_memory_set_map (self, area, page_table, FALSE, &local_error))
-        {
-          g_propagate_prefixed_error (error, local_error, "Line %u: ", entry->line);
-          return FALSE;
-        }
+      g_ptr_array_add (areas, ms_memory_area_new (entry->start, entry->end - entry->start,
+                                                  entry->flags, backend));
+    }
+
+  if (!ms_memory_set_map_all (self, (MsMemoryArea * const *) areas->pdata, areas->len,
+                              page_table, &failed, &local_error))
+    {
+      g_propagate_prefixed_error (error, local_error, "Line %u: ",
+                                  g_array_index (entries, MapsEntry, failed).line);
+      return FALSE;
     }
 
   return TRUE;

@@ -4,6 +4,7 @@
  */
 
 #include "ms-gap-index.h"
+#include "ms-memory-set-private.h"
 
 /**
  * MsMemorySet:
@@ -36,7 +37,9 @@ struct _MsMemorySet
 {
   GObject parent_instance;
 
-  /* start address (see MS_AREA_KEY()) -> MsMemoryArea, owned */
+  /* start address (see MS_AREA_KEY()) -> MsMemoryArea. The set holds a
+   * reference to each area, but the tree does not drop it: see
+   * drop_area(). */
   GTree *areas;
 
   /* The gaps between the areas, for find_free_area(). */
@@ -51,6 +54,12 @@ struct _MsMemorySet
    * costs more than the rest of a call. */
   GTypeClass *backend_class;
   MsMappingBackendInterface *backend_iface;
+
+  /* Areas taken out of the set during the running change, released when
+   * it ends: releasing one can run user code (the dispose of a backend
+   * whose last reference it held, weak references, destroy notifies),
+   * which must see a set in a consistent state. */
+  GPtrArray *dropped;
 
   /* > 0 while a change, a foreach or a callback of this set runs: a
    * change asked for then is refused instead of corrupting the walk. */
@@ -89,15 +98,6 @@ compare_keys (gconstpointer a,
 
   return (x > y) - (x < y);
 }
-
-/* An empty tree of areas, keyed by start address, owning its areas. */
-static GTree *
-new_area_tree (void)
-{
-  return g_tree_new_full (compare_keys, NULL, NULL,
-                          (GDestroyNotify) ms_memory_area_unref);
-}
-
 
 /* The end of [start, start + size), or FALSE when it runs past 2^64 - 1. */
 static inline gboolean
@@ -152,59 +152,55 @@ node_at_or_after (MsMemorySet *self,
 static inline gboolean
 area_is_private (MsMemoryArea *area)
 {
-  return g_atomic_ref_count_compare (&area->ref_count, 1);
+  return ms_memory_area_is_private (area);
 }
 
-/* Inserts @area (the set takes the reference), whose gap, the free range
- * before it, is @gap long. */
-static void
-insert_area_with_gap (MsMemorySet  *self,
-                      MsMemoryArea *area,
-                      guint64       gap)
+/* The set's reference to @area, taken out of the tree, goes when the
+ * change ends. */
+static inline void
+drop_area (MsMemorySet  *self,
+           MsMemoryArea *area)
 {
-  g_tree_insert_node (self->areas, MS_AREA_KEY (area), area);
-  ms_gap_index_insert (self->gaps, area->start, gap);
-  self->last_found = NULL;
+  g_ptr_array_add (self->dropped, area);
 }
 
-static void
+/* The primitives below are the only code that changes the tree, and
+ * each tells the gap index what it did. */
+
+/* Inserts @area (the set takes the reference). */
+static GTreeNode *
 insert_area (MsMemorySet  *self,
              MsMemoryArea *area)
 {
   GTreeNode *node = g_tree_insert_node (self->areas, MS_AREA_KEY (area), area);
-  GTreeNode *prev = g_tree_node_previous (node);
-  guint64 prev_end = prev != NULL ? ms_memory_area_end (ms_node_area (prev)) : 0;
 
-  ms_gap_index_insert (self->gaps, area->start, area->start - prev_end);
+  ms_gap_index_inserted (self->gaps, node);
   self->last_found = NULL;
+  return node;
 }
 
-/* Removes the area of @node, whose successor is @next (or NULL). */
+/* Removes the area of @node from the set. */
 static void
 remove_node (MsMemorySet *self,
-             GTreeNode   *node,
-             GTreeNode   *next)
+             GTreeNode   *node)
 {
-  GTreeNode *prev = g_tree_node_previous (node);
-  guint64 prev_end = prev != NULL ? ms_memory_area_end (ms_node_area (prev)) : 0;
-  guint64 start = ms_node_area (node)->start;
+  MsMemoryArea *area = ms_node_area (node);
+  guint64 start = area->start;
 
   self->last_found = NULL;
   g_tree_remove (self->areas, MS_LOOKUP_KEY (start));
-  ms_gap_index_remove (self->gaps, start);
-  if (next != NULL)
-    ms_gap_index_grow (self->gaps, ms_node_area (next)->start,
-                       ms_node_area (next)->start - prev_end);
+  ms_gap_index_removed (self->gaps, start);
+  drop_area (self, area);
 }
 
 /* Makes the area of @node cover [its start, @end) with @flags: in place
  * when nobody else holds it, otherwise by a new area. The caller tells
- * the gap index what this does to the next gap. */
+ * the gap index. */
 static void
-reshape_node (MsMemorySet *self,
-              GTreeNode   *node,
-              guint64      end,
-              guint64      flags)
+set_node_area (MsMemorySet *self,
+               GTreeNode   *node,
+               guint64      end,
+               guint64      flags)
 {
   MsMemoryArea *area = ms_node_area (node);
 
@@ -220,7 +216,41 @@ reshape_node (MsMemorySet *self,
 
       /* The key is the new area's own (it points into it on 32 bits). */
       g_tree_replace_node (self->areas, MS_AREA_KEY (piece), piece);
+      drop_area (self, area);
     }
+}
+
+/* Makes the area of @node cover [its start, @end) with @flags. */
+static void
+reshape_node (MsMemorySet *self,
+              GTreeNode   *node,
+              guint64      end,
+              guint64      flags)
+{
+  guint64 old_end = ms_memory_area_end (ms_node_area (node));
+
+  set_node_area (self, node, end, flags);
+  if (end != old_end)
+    ms_gap_index_end_changed (self->gaps, node, old_end);
+}
+
+/* Splits the area of @node at @addr, strictly inside it: @node keeps
+ * [start, addr), and the node returned holds [addr, end), with the same
+ * flags and backend. No free range appears, so the gap index hears only
+ * of the new node. */
+static GTreeNode *
+split_node (MsMemorySet *self,
+            GTreeNode   *node,
+            guint64      addr)
+{
+  MsMemoryArea *area = ms_node_area (node);
+  MsMemoryArea *upper;
+
+  g_assert (area->start < addr && addr < ms_memory_area_end (area));
+
+  upper = ms_memory_area_new_piece (area, addr, ms_memory_area_end (area), area->flags);
+  set_node_area (self, node, addr, area->flags);
+  return insert_area (self, upper);
 }
 
 /* Ends a busy stretch (a change or a foreach): if the last reference
@@ -237,15 +267,25 @@ leave_busy (MsMemorySet *self)
     }
 }
 
+/* One change of the set, from begin_change() to end_change(). */
+typedef struct {
+  MsMemorySet *set;
+  GObject     *page_table;       /* a reference, or NULL */
+  guint        n_areas_before;
+} Change;
+
 /* Starts a change of the set. A callback that drops the caller's last
  * reference does not pull the set from under the running call: dispose
  * keeps the set alive until the change ends (cheaper than holding a
- * reference through every change). */
+ * reference through every change). The page table is held for the
+ * whole change, so that every backend call gets a live one. */
 static gboolean
 begin_change (MsMemorySet  *self,
+              Change       *change,
               const char   *operation,
               guint64       start,
               guint64       end,
+              GObject      *page_table,
               GError      **error)
 {
   if (self->busy > 0)
@@ -259,20 +299,32 @@ begin_change (MsMemorySet  *self,
     }
 
   self->busy++;
+  change->set = self;
+  change->page_table = page_table != NULL ? g_object_ref (page_table) : NULL;
+  change->n_areas_before = g_tree_nnodes (self->areas);
 
   return TRUE;
 }
 
+/* Ends a change: the set is consistent again, so the areas it dropped
+ * can go, and user code (destructors, notify handlers) may look at it. */
 static void
-end_change (MsMemorySet *self,
-            guint        n_areas_before)
+end_change (Change *change)
 {
+  MsMemorySet *self = change->set;
+
   if (G_UNLIKELY (check_gap_index))
     ms_gap_index_check (self->gaps);
 
-  if ((guint) g_tree_nnodes (self->areas) != n_areas_before)
+  /* A destructor run from here cannot change the set (it is busy), but
+   * it may drop more areas: take them one at a time. */
+  while (self->dropped->len > 0)
+    ms_memory_area_unref (g_ptr_array_steal_index_fast (self->dropped, self->dropped->len - 1));
+
+  if ((guint) g_tree_nnodes (self->areas) != change->n_areas_before)
     g_object_notify_by_pspec ((GObject *) self, properties[PROP_N_AREAS]);
 
+  g_clear_object (&change->page_table);
   leave_busy (self);
 }
 
@@ -284,8 +336,8 @@ typedef enum {
 
 static const char * const backend_operation_names[] = { "map", "unmap", "protect" };
 
-/* Asks @area's backend to map, unmap or protect [start, end): TRUE when
- * it did, otherwise FALSE with BAD_STATE in @error. */
+/* The MsMappingBackend vtable of @backend, when its class is not the one
+ * of the last backend called. */
 static MsMappingBackendInterface *
 backend_iface_slow (MsMemorySet      *self,
                     MsMappingBackend *backend)
@@ -309,6 +361,8 @@ backend_iface (MsMemorySet      *self,
   return backend_iface_slow (self, backend);
 }
 
+/* Asks @area's backend to map, unmap or protect [start, end): TRUE when
+ * it did, otherwise FALSE with BAD_STATE in @error. */
 static gboolean
 backend_call (MsMemorySet        *self,
               BackendOperation    operation,
@@ -361,8 +415,10 @@ missing:
   return FALSE;
 }
 
-/* Unmaps [start, end) from the set and the backends, piece by piece. On
- * a backend failure the pieces already unmapped stay unmapped and the
+/* Unmaps [start, end) from the set and the backends, piece by piece:
+ * each area in the range is split at the range's end, and what is inside
+ * goes (the area's tail is cut off, or the area is removed). On a
+ * backend failure the pieces already unmapped stay unmapped and the
  * failed area is left whole. */
 static gboolean
 unmap_range (MsMemorySet  *self,
@@ -377,49 +433,24 @@ unmap_range (MsMemorySet  *self,
     {
       MsMemoryArea *area = ms_node_area (node);
       guint64 area_start = area->start;
-      guint64 area_end = ms_memory_area_end (area);
       guint64 piece_start = MAX (area_start, start);
-      guint64 piece_end = MIN (area_end, end);
+      guint64 piece_end = MIN (ms_memory_area_end (area), end);
       GTreeNode *next;
 
       /* The set is busy during the call, so @area stays in the tree. */
       if (!backend_call (self, BACKEND_UNMAP, area, piece_start, piece_end, 0, page_table, error))
         return FALSE;
 
-      /* Only @node changes below, and new areas go before @next, so
+      if (piece_end < ms_memory_area_end (area))
+        split_node (self, node, piece_end);
+
+      /* Only @node changes below, and new areas went before @next, so
        * @next stays valid. */
       next = g_tree_node_next (node);
-
       if (area_start < piece_start)
-        {
-          if (piece_end < area_end)
-            {
-              /* Split: the area keeps its head, a new one takes the tail. */
-              MsMemoryArea *tail = ms_memory_area_new_piece (area, piece_end, area_end, area->flags);
-
-              reshape_node (self, node, piece_start, area->flags);
-              insert_area_with_gap (self, tail, piece_end - piece_start);
-            }
-          else
-            {
-              reshape_node (self, node, piece_start, area->flags);
-              if (next != NULL)
-                ms_gap_index_grow (self->gaps, ms_node_area (next)->start,
-                                   ms_node_area (next)->start - piece_start);
-            }
-        }
-      else if (piece_end < area_end)
-        {
-          /* The start moves, and with it the key: a new area. */
-          MsMemoryArea *tail = ms_memory_area_new_piece (area, piece_end, area_end, area->flags);
-
-          remove_node (self, node, next);
-          insert_area (self, tail);
-        }
+        reshape_node (self, node, piece_start, ms_node_area (node)->flags);
       else
-        {
-          remove_node (self, node, next);
-        }
+        remove_node (self, node);
 
       node = next;
     }
@@ -428,7 +459,8 @@ unmap_range (MsMemorySet  *self,
 }
 
 /* Gives each area piece in [start, end) the flags @update_flags asks
- * for, splitting the areas that cross the range's boundaries. */
+ * for, in address order: a piece that changes is split off at the
+ * range's boundaries, given to its backend, and re-flagged. */
 static gboolean
 protect_range (MsMemorySet       *self,
                guint64            start,
@@ -443,13 +475,10 @@ protect_range (MsMemorySet       *self,
   while (node != NULL && ms_node_area (node)->start < end)
     {
       MsMemoryArea *area = ms_node_area (node);
-      guint64 area_start = area->start;
-      guint64 area_end = ms_memory_area_end (area);
       guint64 old_flags = area->flags;
-      guint64 piece_start = MAX (area_start, start);
-      guint64 piece_end = MIN (area_end, end);
       guint64 new_flags = old_flags;
-      MsMemoryArea *tail = NULL;
+      guint64 piece_start = MAX (area->start, start);
+      guint64 piece_end = MIN (ms_memory_area_end (area), end);
       GTreeNode *here = node;
 
       /* New pieces go between @here and @node. */
@@ -458,28 +487,15 @@ protect_range (MsMemorySet       *self,
       if (!update_flags (old_flags, &new_flags, user_data) || new_flags == old_flags)
         continue;
 
-      if (!backend_call (self, BACKEND_PROTECT, area, piece_start, piece_end, new_flags, page_table, error))
+      if (!backend_call (self, BACKEND_PROTECT, area, piece_start, piece_end, new_flags,
+                         page_table, error))
         return FALSE;
 
-      /* The first piece keeps the area's start, and so its node; the
-       * others are new, with no gap before them. */
-      if (piece_end < area_end)
-        tail = ms_memory_area_new_piece (area, piece_end, area_end, old_flags);
-
-      if (area_start < piece_start)
-        {
-          MsMemoryArea *middle = ms_memory_area_new_piece (area, piece_start, piece_end, new_flags);
-
-          reshape_node (self, here, piece_start, old_flags);
-          insert_area_with_gap (self, middle, 0);
-        }
-      else
-        {
-          reshape_node (self, here, piece_end, new_flags);
-        }
-
-      if (tail != NULL)
-        insert_area_with_gap (self, tail, 0);
+      if (piece_end < ms_memory_area_end (area))
+        split_node (self, here, piece_end);
+      if (ms_node_area (here)->start < piece_start)
+        here = split_node (self, here, piece_start);
+      reshape_node (self, here, piece_end, new_flags);
     }
 
   return TRUE;
@@ -505,13 +521,24 @@ ms_memory_set_dispose (GObject *object)
   G_OBJECT_CLASS (ms_memory_set_parent_class)->dispose (object);
 }
 
+static gboolean
+unref_area (gpointer key,
+            gpointer value,
+            gpointer user_data)
+{
+  ms_memory_area_unref (value);
+  return FALSE;
+}
+
 static void
 ms_memory_set_finalize (GObject *object)
 {
   MsMemorySet *self = (MsMemorySet *) object;
 
   g_clear_pointer (&self->gaps, ms_gap_index_free);
+  g_tree_foreach (self->areas, unref_area, NULL);
   g_clear_pointer (&self->areas, g_tree_unref);
+  g_clear_pointer (&self->dropped, g_ptr_array_unref);
   g_clear_pointer (&self->backend_class, g_type_class_unref);
 
   G_OBJECT_CLASS (ms_memory_set_parent_class)->finalize (object);
@@ -565,8 +592,9 @@ ms_memory_set_class_init (MsMemorySetClass *klass)
 static void
 ms_memory_set_init (MsMemorySet *self)
 {
-  self->areas = new_area_tree ();
+  self->areas = g_tree_new_full (compare_keys, NULL, NULL, NULL);
   self->gaps = ms_gap_index_new (self->areas);
+  self->dropped = g_ptr_array_new ();
 }
 
 /**
@@ -786,7 +814,7 @@ ms_memory_set_map (MsMemorySet   *self,
 {
   g_autoptr(MsMemoryArea) held = NULL;
   GTreeNode *node;
-  guint n_areas_before;
+  Change change;
   gboolean done = FALSE;
   guint64 end;
 
@@ -805,10 +833,9 @@ ms_memory_set_map (MsMemorySet   *self,
       return FALSE;
     }
 
-  if (!begin_change (self, "map", area->start, end, error))
+  if (!begin_change (self, &change, "map", area->start, end, page_table, error))
     return FALSE;
 
-  n_areas_before = g_tree_nnodes (self->areas);
   /* A backend may drop the caller's reference to the area. */
   held = ms_memory_area_ref (area);
 
@@ -834,7 +861,94 @@ ms_memory_set_map (MsMemorySet   *self,
   done = TRUE;
 
 out:
-  end_change (self, n_areas_before);
+  end_change (&change);
+  return done;
+}
+
+/* Whether [start, end) overlaps an area of the set. */
+static inline gboolean
+range_overlaps (MsMemorySet *self,
+                guint64      start,
+                guint64      end)
+{
+  GTreeNode *node = node_at_or_after (self, start);
+
+  return node != NULL && ms_node_area (node)->start < end;
+}
+
+static gboolean
+set_overlap_error (const MsMemoryArea  *area,
+                   const char          *what,
+                   GError             **error)
+{
+  g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_ALREADY_EXISTS,
+               "Cannot map " RANGE_FORMAT ": it overlaps %s",
+               area->start, ms_memory_area_end (area), what);
+  return FALSE;
+}
+
+static gint
+compare_area_starts (gconstpointer a,
+                     gconstpointer b,
+                     gpointer      user_data)
+{
+  guint64 x = ((const MsMemoryArea *) a)->start;
+  guint64 y = ((const MsMemoryArea *) b)->start;
+
+  return (x > y) - (x < y);
+}
+
+gboolean
+ms_memory_set_map_all (MsMemorySet          *self,
+                       MsMemoryArea * const *areas,
+                       guint                 n_areas,
+                       GObject              *page_table,
+                       guint                *failed,
+                       GError              **error)
+{
+  /* The areas checked so far, by start. */
+  g_autoptr(GTree) checked = g_tree_new_full (compare_area_starts, NULL, NULL, NULL);
+  Change change;
+  gboolean done = TRUE;
+  guint i;
+
+  for (i = 0; i < n_areas; i++)
+    {
+      MsMemoryArea *area = areas[i];
+      MsMemoryArea last = { .start = ms_memory_area_end (area) - 1 };
+      GTreeNode *after = g_tree_upper_bound (checked, &last);
+      GTreeNode *before = after != NULL ? g_tree_node_previous (after) : g_tree_node_last (checked);
+
+      *failed = i;
+      if (range_overlaps (self, area->start, ms_memory_area_end (area)))
+        return set_overlap_error (area, "a mapped area", error);
+      if (before != NULL && ms_memory_area_end (ms_node_area (before)) > area->start)
+        return set_overlap_error (area, "an area given before it", error);
+      g_tree_insert (checked, area, area);
+    }
+
+  if (n_areas == 0)
+    return TRUE;
+
+  if (!begin_change (self, &change, "map", areas[0]->start, ms_memory_area_end (areas[0]),
+                     page_table, error))
+    {
+      *failed = 0;
+      return FALSE;
+    }
+
+  for (i = 0; i < n_areas && done; i++)
+    {
+      MsMemoryArea *area = areas[i];
+
+      *failed = i;
+      done = backend_call (self, BACKEND_MAP, area, area->start, ms_memory_area_end (area),
+                           area->flags, page_table, error);
+      if (done)
+        insert_area (self, ms_memory_area_ref (area));
+    }
+
+  end_change (&change);
   return done;
 }
 
@@ -869,7 +983,7 @@ ms_memory_set_unmap (MsMemorySet  *self,
                      GObject      *page_table,
                      GError      **error)
 {
-  guint n_areas_before;
+  Change change;
   gboolean done;
   guint64 end;
 
@@ -883,12 +997,11 @@ ms_memory_set_unmap (MsMemorySet  *self,
   if (size == 0)
     return TRUE;
 
-  if (!begin_change (self, "unmap", start, end, error))
+  if (!begin_change (self, &change, "unmap", start, end, page_table, error))
     return FALSE;
 
-  n_areas_before = g_tree_nnodes (self->areas);
   done = unmap_range (self, start, end, page_table, error);
-  end_change (self, n_areas_before);
+  end_change (&change);
 
   return done;
 }
@@ -971,7 +1084,7 @@ ms_memory_set_protect_with (MsMemorySet        *self,
                             gpointer            user_data,
                             GError            **error)
 {
-  guint n_areas_before;
+  Change change;
   gboolean done;
   guint64 end;
 
@@ -986,14 +1099,22 @@ ms_memory_set_protect_with (MsMemorySet        *self,
   if (size == 0)
     return TRUE;
 
-  if (!begin_change (self, "protect", start, end, error))
+  if (!begin_change (self, &change, "protect", start, end, page_table, error))
     return FALSE;
 
-  n_areas_before = g_tree_nnodes (self->areas);
   done = protect_range (self, start, end, page_table, update_flags, user_data, error);
-  end_change (self, n_areas_before);
+  end_change (&change);
 
   return done;
+}
+
+static gboolean
+collect_area (gpointer key,
+              gpointer value,
+              gpointer user_data)
+{
+  g_ptr_array_add (user_data, value);
+  return FALSE;
 }
 
 /**
@@ -1019,7 +1140,7 @@ ms_memory_set_clear (MsMemorySet  *self,
                      GError      **error)
 {
   GTreeNode *node;
-  guint n_areas_before;
+  Change change;
   guint n_unmapped = 0;
   gboolean done = TRUE;
 
@@ -1027,10 +1148,8 @@ ms_memory_set_clear (MsMemorySet  *self,
   g_return_val_if_fail (page_table == NULL || G_IS_OBJECT (page_table), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!begin_change (self, "clear", 0, G_MAXUINT64, error))
+  if (!begin_change (self, &change, "clear", 0, G_MAXUINT64, page_table, error))
     return FALSE;
-
-  n_areas_before = g_tree_nnodes (self->areas);
 
   for (node = g_tree_node_first (self->areas); node != NULL; node = g_tree_node_next (node))
     {
@@ -1047,23 +1166,20 @@ ms_memory_set_clear (MsMemorySet  *self,
 
   if (done)
     {
-      /* Dropping the whole tree frees every area in one pass. */
+      /* Every area goes: empty the tree in one pass, and release the
+       * areas once the set is consistent again. */
       self->last_found = NULL;
-      g_tree_unref (self->areas);
-      self->areas = new_area_tree ();
-      ms_gap_index_reset (self->gaps, self->areas);
+      g_tree_foreach (self->areas, collect_area, self->dropped);
+      g_tree_remove_all (self->areas);
+      ms_gap_index_clear (self->gaps);
     }
   else
     {
       while (n_unmapped-- > 0)
-        {
-          GTreeNode *first = g_tree_node_first (self->areas);
-
-          remove_node (self, first, g_tree_node_next (first));
-        }
+        remove_node (self, g_tree_node_first (self->areas));
     }
 
-  end_change (self, n_areas_before);
+  end_change (&change);
 
   return done;
 }

@@ -360,7 +360,18 @@ test_map_failure (void)
   g_assert_true (g_str_has_prefix (error->message, "Line 3: "));
   g_clear_error (&error);
 
-  /* The lines before stay mapped. */
+  /* Overlaps are found before anything is mapped: nothing changed. */
+  g_assert_true (ms_memory_set_is_empty (set));
+  g_assert_cmpuint (ms_test_backend_get_calls (backend)->len, ==, 0);
+
+  /* So are overlaps with the set. */
+  g_assert_true (ms_memory_set_load_maps (set, "1000-3000 rw-p\n", MS_MAPPING_BACKEND (backend),
+                                          NULL, &error));
+  g_assert_false (ms_memory_set_load_maps (set, "5000-6000 r--p\n2000-2001 r--p\n",
+                                           MS_MAPPING_BACKEND (backend), NULL, &error));
+  g_assert_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_ALREADY_EXISTS);
+  g_assert_true (g_str_has_prefix (error->message, "Line 2: "));
+  g_clear_error (&error);
   printed = ms_memory_set_to_string (set);
   g_assert_cmpstr (printed, ==, "00001000-00003000 rw-p\n");
   g_clear_pointer (&printed, g_free);

@@ -911,6 +911,295 @@ test_drop_held_area_in_unmap (Fixture       *f,
   ms_test_assert_set_matches_table (f->set, f->table);
 }
 
+
+/* ---- load_maps: the caller's last reference goes in a backend call or
+ * a notify handler ---- */
+
+static void
+test_drop_set_in_load_maps (Fixture       *f,
+                            gconstpointer  data)
+{
+  gboolean in_notify = GPOINTER_TO_INT (data);
+  const char *text = "1000-2000 r--p\n3000-4000 rw-p\n5000-6000 r-xp\n";
+  g_autoptr(GError) error = NULL;
+  MsMemorySet *set = f->set;
+
+  g_object_add_weak_pointer (G_OBJECT (f->set), (gpointer *) &f->set);
+  if (in_notify)
+    g_signal_connect (f->set, "notify::n-areas", G_CALLBACK (drop_set_on_notify), f);
+  else
+    {
+      f->backend->hook = drop_set_hook;
+      f->backend->hook_data = f;
+    }
+
+  g_assert_true (ms_memory_set_load_maps (set, text, backend (f), G_OBJECT (f->table), &error));
+  g_assert_no_error (error);
+  g_assert_true (f->dropped);
+  g_assert_null (f->set);
+
+  /* Every line was mapped before the set went. */
+  g_assert_cmpuint (ms_test_page_table_get_entries (f->table)[0x1000], ==, 1);
+  g_assert_cmpuint (ms_test_page_table_get_entries (f->table)[0x3000], ==, 3);
+  g_assert_cmpuint (ms_test_page_table_get_entries (f->table)[0x5000], ==, 5);
+}
+
+/* ---- a backend destroyed in the middle of a change ---- */
+
+/* MsProbeBackend: a backend that does what it is asked, and that looks
+ * at a set from its dispose: lookups, find_free_area, iteration, all
+ * allowed while the set is busy. The set must be consistent then. */
+#define MS_TYPE_PROBE_BACKEND (ms_probe_backend_get_type ())
+G_DECLARE_FINAL_TYPE (MsProbeBackend, ms_probe_backend, MS, PROBE_BACKEND, GObject)
+
+struct _MsProbeBackend
+{
+  GObject      parent_instance;
+  MsMemorySet *set;        /* weak */
+  guint       *n_probes;
+};
+
+static void ms_probe_backend_iface_init (MsMappingBackendInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (MsProbeBackend, ms_probe_backend, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (MS_TYPE_MAPPING_BACKEND,
+                                                      ms_probe_backend_iface_init))
+
+static gboolean
+probe_map (MsMappingBackend *backend,
+           guint64           start,
+           guint64           size,
+           guint64           flags,
+           GObject          *page_table)
+{
+  return TRUE;
+}
+
+static gboolean
+probe_unmap (MsMappingBackend *backend,
+             guint64           start,
+             guint64           size,
+             GObject          *page_table)
+{
+  return TRUE;
+}
+
+static gboolean
+probe_protect (MsMappingBackend *backend,
+               guint64           start,
+               guint64           size,
+               guint64           new_flags,
+               GObject          *page_table)
+{
+  return TRUE;
+}
+
+static void
+ms_probe_backend_iface_init (MsMappingBackendInterface *iface)
+{
+  iface->map = probe_map;
+  iface->unmap = probe_unmap;
+  iface->protect = probe_protect;
+}
+
+/* What a destructor may do with a busy set, checked for consistency:
+ * the areas are ordered and disjoint, find and overlaps agree with
+ * them, and every free range find_free_area gives is free. */
+static void
+probe_set (MsMemorySet *set)
+{
+  g_autoptr(GPtrArray) areas = ms_memory_set_get_areas (set);
+  guint64 prev_end = 0, start;
+  guint n_seen = 0;
+
+  g_assert_cmpuint (areas->len, ==, ms_memory_set_get_n_areas (set));
+  ms_memory_set_foreach (set, count_area, &n_seen);
+  g_assert_cmpuint (n_seen, ==, areas->len);
+
+  for (guint i = 0; i < areas->len; i++)
+    {
+      MsMemoryArea *area = areas->pdata[i];
+
+      g_assert_cmphex (ms_memory_area_get_start (area), >=, prev_end);
+      g_assert_true (ms_memory_set_find (set, ms_memory_area_get_start (area)) == area);
+      g_assert_true (ms_memory_set_overlaps (set, ms_memory_area_get_start (area), 1));
+      prev_end = ms_memory_area_get_end (area);
+    }
+
+  for (guint64 size = 0x100; size <= 0x8000; size <<= 1)
+    {
+      g_assert_true (ms_memory_set_find_free_area (set, 0, size, 0, G_MAXUINT64, size, &start));
+      g_assert_false (ms_memory_set_overlaps (set, start, size));
+      g_assert_true (ms_memory_set_find_free_area (set, 0, size, 0, G_MAXUINT64, 0x100, &start));
+      g_assert_false (ms_memory_set_overlaps (set, start, size));
+    }
+}
+
+static void
+ms_probe_backend_dispose (GObject *object)
+{
+  MsProbeBackend *self = MS_PROBE_BACKEND (object);
+
+  if (self->set != NULL)
+    {
+      probe_set (self->set);
+      (*self->n_probes)++;
+      g_clear_weak_pointer (&self->set);
+    }
+
+  G_OBJECT_CLASS (ms_probe_backend_parent_class)->dispose (object);
+}
+
+static void
+ms_probe_backend_class_init (MsProbeBackendClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = ms_probe_backend_dispose;
+}
+
+static void
+ms_probe_backend_init (MsProbeBackend *self)
+{
+}
+
+/* Maps [start, start + size) through a new probe backend whose only
+ * reference the area holds. */
+static void
+map_probed (MsMemorySet *set,
+            guint64      start,
+            guint64      size,
+            guint       *n_probes)
+{
+  g_autoptr(MsProbeBackend) probe = g_object_new (MS_TYPE_PROBE_BACKEND, NULL);
+  g_autoptr(MsMemoryArea) area = ms_memory_area_new (start, size, 1, MS_MAPPING_BACKEND (probe));
+
+  g_set_weak_pointer (&probe->set, set);
+  probe->n_probes = n_probes;
+  g_assert_true (ms_memory_set_map (set, area, NULL, FALSE, NULL));
+}
+
+/* A weak reference on a backend runs user code too. */
+static void
+probe_on_weak_notify (gpointer  data,
+                      GObject  *where_the_object_was)
+{
+  probe_set (data);
+}
+
+typedef enum {
+  DISPOSE_IN_CLEAR,
+  DISPOSE_IN_UNMAP,
+  DISPOSE_IN_MAP_OVERLAP,
+  DISPOSE_IN_PROTECT,
+} DisposeWhere;
+
+static void
+test_backend_disposed_mid_change (void)
+{
+  for (DisposeWhere where = DISPOSE_IN_CLEAR; where <= DISPOSE_IN_PROTECT; where++)
+    {
+      g_autoptr(MsMemorySet) set = ms_memory_set_new ();
+      g_autoptr(MsMemoryArea) held = NULL;
+      g_autoptr(MsMemoryArea) over = NULL;
+      g_autoptr(MsProbeBackend) plain = g_object_new (MS_TYPE_PROBE_BACKEND, NULL);
+      guint n_probes = 0;
+      guint expected = 0;
+
+      /* 40 areas with gaps between them, over two gap-index buckets
+       * or more, each with its own backend held by the area alone. */
+      for (guint64 k = 0; k < 40; k++)
+        map_probed (set, 0x10000 + k * 0x3000, 0x1000 + (k % 3) * 0x800, &n_probes);
+      g_object_weak_ref (G_OBJECT (ms_memory_area_get_backend (ms_memory_set_find (set, 0x10000))),
+                         probe_on_weak_notify, set);
+
+      switch (where)
+        {
+        case DISPOSE_IN_CLEAR:
+          g_assert_true (ms_memory_set_clear (set, NULL, NULL));
+          expected = 40;
+          break;
+        case DISPOSE_IN_UNMAP:
+          g_assert_true (ms_memory_set_unmap (set, 0x10000, 10 * 0x3000, NULL, NULL));
+          expected = 10;
+          break;
+        case DISPOSE_IN_MAP_OVERLAP:
+          over = ms_memory_area_new (0x10000, 5 * 0x3000, 1, MS_MAPPING_BACKEND (plain));
+          g_assert_true (ms_memory_set_map (set, over, NULL, TRUE, NULL));
+          expected = 5;
+          break;
+        case DISPOSE_IN_PROTECT:
+          /* The area replaced by its new pieces holds the backend... and
+           * so do the pieces: nothing is disposed; then unmap them. */
+          g_assert_true (ms_memory_set_protect (set, 0x10400, 0x3000, 2, NULL, NULL));
+          g_assert_true (ms_memory_set_unmap (set, 0x10000, 0x6000, NULL, NULL));
+          expected = 2;
+          break;
+        }
+
+      g_assert_cmpuint (n_probes, ==, expected);
+      probe_set (set);
+    }
+}
+
+/* ---- the page table stays alive for the whole operation ---- */
+
+static void
+drop_table_hook (MsTestCallKind kind,
+                 guint64        start,
+                 guint64        size,
+                 gpointer       data)
+{
+  Fixture *f = data;
+
+  f->n_hooks++;
+  g_clear_object (&f->table);
+}
+
+/* The caller's only reference to the page table goes in the first of
+ * several backend calls: the later ones get the table the set holds. */
+static void
+test_drop_page_table (Fixture       *f,
+                      gconstpointer  data)
+{
+  OpKind kind = GPOINTER_TO_INT (data);
+  MsTestPageTable *table = f->table;
+  g_autoptr(MsMemoryArea) area = ms_memory_area_new (0x800, 0x4000, 2, backend (f));
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+
+  map_eight (f, 1);
+  f->backend->hook = drop_table_hook;
+  f->backend->hook_data = f;
+  g_object_add_weak_pointer (G_OBJECT (table), (gpointer *) &table);
+
+  /* [0x800, 0x4800) meets three areas. */
+  switch (kind)
+    {
+    case OP_UNMAP:
+      done = ms_memory_set_unmap (f->set, 0x800, 0x4000, G_OBJECT (table), &error);
+      g_assert_cmpuint (f->n_hooks, ==, 3);
+      break;
+    case OP_PROTECT:
+      done = ms_memory_set_protect (f->set, 0x800, 0x4000, 3, G_OBJECT (table), &error);
+      g_assert_cmpuint (f->n_hooks, ==, 3);
+      break;
+    case OP_MAP_OVERLAP:
+      done = ms_memory_set_map (f->set, area, G_OBJECT (table), TRUE, &error);
+      g_assert_cmpuint (f->n_hooks, ==, 4);
+      break;
+    case OP_CLEAR:
+      done = ms_memory_set_clear (f->set, G_OBJECT (table), &error);
+      g_assert_cmpuint (f->n_hooks, ==, 8);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  g_assert_no_error (error);
+  g_assert_true (done);
+  /* The set let go of it when the call ended. */
+  g_assert_null (table);
+}
+
 static void
 assert_missing (gboolean     done,
                 GError     **error,
@@ -1007,6 +1296,20 @@ main (int   argc,
               fixture_setup, test_drop_area_in_map, fixture_teardown);
   g_test_add ("/misbehaving/drop-area/held-in-unmap", Fixture, NULL,
               fixture_setup, test_drop_held_area_in_unmap, fixture_teardown);
+
+  g_test_add ("/misbehaving/drop-set/load-maps/backend", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_setup, test_drop_set_in_load_maps, fixture_teardown);
+  g_test_add ("/misbehaving/drop-set/load-maps/notify", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_setup, test_drop_set_in_load_maps, fixture_teardown);
+  g_test_add_func ("/misbehaving/backend-disposed-mid-change", test_backend_disposed_mid_change);
+  g_test_add ("/misbehaving/drop-page-table/unmap", Fixture, GINT_TO_POINTER (OP_UNMAP),
+              fixture_setup, test_drop_page_table, fixture_teardown);
+  g_test_add ("/misbehaving/drop-page-table/protect", Fixture, GINT_TO_POINTER (OP_PROTECT),
+              fixture_setup, test_drop_page_table, fixture_teardown);
+  g_test_add ("/misbehaving/drop-page-table/map-overlap", Fixture, GINT_TO_POINTER (OP_MAP_OVERLAP),
+              fixture_setup, test_drop_page_table, fixture_teardown);
+  g_test_add ("/misbehaving/drop-page-table/clear", Fixture, GINT_TO_POINTER (OP_CLEAR),
+              fixture_setup, test_drop_page_table, fixture_teardown);
 
   g_test_add_func ("/misbehaving/missing-methods", test_missing_methods);
 

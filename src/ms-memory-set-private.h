@@ -1,0 +1,25 @@
+/* ms-memory-set-private.h: what the rest of the library asks of a set
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "memoryset.h"
+
+G_BEGIN_DECLS
+
+/* Maps @n_areas areas in one change of the set, in the order given: the
+ * work of load_maps(). None may overlap the set or another of them:
+ * that is checked first, and fails with ALREADY_EXISTS before anything
+ * is mapped. A backend that refuses stops the call, the areas before it
+ * staying mapped. On failure, *@failed is the index of the area the
+ * error is about. */
+gboolean ms_memory_set_map_all (MsMemorySet         *self,
+                                MsMemoryArea * const *areas,
+                                guint                 n_areas,
+                                GObject              *page_table,
+                                guint                *failed,
+                                GError              **error);
+
+G_END_DECLS
