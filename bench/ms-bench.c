@@ -44,7 +44,8 @@ bench_backend_map (MsMappingBackend *backend,
                    guint64           start,
                    guint64           size,
                    guint64           flags,
-                   GObject          *page_table)
+                   GObject          *page_table,
+                   GError          **error)
 {
   return TRUE;
 }
@@ -53,7 +54,8 @@ static gboolean
 bench_backend_unmap (MsMappingBackend *backend,
                      guint64           start,
                      guint64           size,
-                     GObject          *page_table)
+                     GObject          *page_table,
+                     GError          **error)
 {
   return TRUE;
 }
@@ -63,7 +65,8 @@ bench_backend_protect (MsMappingBackend *backend,
                        guint64           start,
                        guint64           size,
                        guint64           new_flags,
-                       GObject          *page_table)
+                       GObject          *page_table,
+                       GError          **error)
 {
   return TRUE;
 }

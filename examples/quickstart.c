@@ -28,7 +28,8 @@ qs_backend_map (MsMappingBackend *backend,
                 guint64           start,
                 guint64           size,
                 guint64           flags,
-                GObject          *page_table)
+                GObject          *page_table,
+                GError          **error)
 {
   g_print ("backend: map     [%#" G_GINT64_MODIFIER "x, %#" G_GINT64_MODIFIER "x) "
            "flags %#" G_GINT64_MODIFIER "x\n", start, start + size, flags);
@@ -39,7 +40,8 @@ static gboolean
 qs_backend_unmap (MsMappingBackend *backend,
                   guint64           start,
                   guint64           size,
-                  GObject          *page_table)
+                  GObject          *page_table,
+                  GError          **error)
 {
   g_print ("backend: unmap   [%#" G_GINT64_MODIFIER "x, %#" G_GINT64_MODIFIER "x)\n",
            start, start + size);
@@ -51,7 +53,8 @@ qs_backend_protect (MsMappingBackend *backend,
                     guint64           start,
                     guint64           size,
                     guint64           new_flags,
-                    GObject          *page_table)
+                    GObject          *page_table,
+                    GError          **error)
 {
   g_print ("backend: protect [%#" G_GINT64_MODIFIER "x, %#" G_GINT64_MODIFIER "x) "
            "flags %#" G_GINT64_MODIFIER "x\n", start, start + size, new_flags);

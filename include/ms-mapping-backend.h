@@ -30,8 +30,14 @@ G_DECLARE_INTERFACE (MsMappingBackend, ms_mapping_backend, MS, MAPPING_BACKEND, 
  * The virtual methods of [iface@Ms.MappingBackend].
  *
  * Every method returns %TRUE on success. A backend is all-or-nothing:
- * %FALSE means that the call changed nothing. A method left %NULL makes
- * the operation that needs it fail.
+ * %FALSE means that the call changed nothing. A method that refuses
+ * should say why in @error; the caller of the [class@Ms.MemorySet]
+ * method then gets that error, its domain and code unchanged, its
+ * message prefixed with the operation and the range. A method that
+ * returns %FALSE without setting @error gets a generic
+ * %MS_MAPPING_ERROR_BAD_STATE message. A method left %NULL makes the
+ * operation that needs it fail with %MS_MAPPING_ERROR_BAD_STATE, naming
+ * the method.
  *
  * Since: 1.0
  */
@@ -39,41 +45,47 @@ struct _MsMappingBackendInterface
 {
   GTypeInterface g_iface;
 
-  gboolean (*map)     (MsMappingBackend *self,
-                       guint64           start,
-                       guint64           size,
-                       guint64           flags,
-                       GObject          *page_table);
-  gboolean (*unmap)   (MsMappingBackend *self,
-                       guint64           start,
-                       guint64           size,
-                       GObject          *page_table);
-  gboolean (*protect) (MsMappingBackend *self,
-                       guint64           start,
-                       guint64           size,
-                       guint64           new_flags,
-                       GObject          *page_table);
+  gboolean (*map)     (MsMappingBackend  *self,
+                       guint64            start,
+                       guint64            size,
+                       guint64            flags,
+                       GObject           *page_table,
+                       GError           **error);
+  gboolean (*unmap)   (MsMappingBackend  *self,
+                       guint64            start,
+                       guint64            size,
+                       GObject           *page_table,
+                       GError           **error);
+  gboolean (*protect) (MsMappingBackend  *self,
+                       guint64            start,
+                       guint64            size,
+                       guint64            new_flags,
+                       GObject           *page_table,
+                       GError           **error);
 
   /*< private >*/
   gpointer padding[8];
 };
 
 MS_AVAILABLE_IN_ALL
-gboolean ms_mapping_backend_map     (MsMappingBackend *self,
-                                     guint64           start,
-                                     guint64           size,
-                                     guint64           flags,
-                                     GObject          *page_table);
+gboolean ms_mapping_backend_map     (MsMappingBackend  *self,
+                                     guint64            start,
+                                     guint64            size,
+                                     guint64            flags,
+                                     GObject           *page_table,
+                                     GError           **error);
 MS_AVAILABLE_IN_ALL
-gboolean ms_mapping_backend_unmap   (MsMappingBackend *self,
-                                     guint64           start,
-                                     guint64           size,
-                                     GObject          *page_table);
+gboolean ms_mapping_backend_unmap   (MsMappingBackend  *self,
+                                     guint64            start,
+                                     guint64            size,
+                                     GObject           *page_table,
+                                     GError           **error);
 MS_AVAILABLE_IN_ALL
-gboolean ms_mapping_backend_protect (MsMappingBackend *self,
-                                     guint64           start,
-                                     guint64           size,
-                                     guint64           new_flags,
-                                     GObject          *page_table);
+gboolean ms_mapping_backend_protect (MsMappingBackend  *self,
+                                     guint64            start,
+                                     guint64            size,
+                                     guint64            new_flags,
+                                     GObject           *page_table,
+                                     GError           **error);
 
 G_END_DECLS

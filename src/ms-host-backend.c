@@ -34,10 +34,19 @@
  * Ranges must start and end on a host page boundary
  * ([method@Ms.HostBackend.get_page_size]) and lie inside the reservation,
  * and flags may only hold the bits of [flags@Ms.Prot]. Like the mock
- * page table of the test suite, the backend keeps the state of each
- * page: map refuses a range of which any page is mapped, unmap and
- * protect refuse a range of which any page is not. A refused call
- * changes nothing. The `page_table` argument of the methods is not used.
+ * page table of the test suite, the backend knows which pages are
+ * mapped: map refuses a range of which any page is mapped, unmap and
+ * protect refuse a range of which any page is not. It keeps this as
+ * runs of pages with one protection, so its own memory grows with the
+ * number of areas, never with their sizes: mapping a terabyte costs what
+ * mapping a page does. A refused call changes nothing, and fails with
+ * %MS_MAPPING_ERROR_BAD_STATE and a message that names the cause: a
+ * range that is not page-aligned or not inside the reservation, flag
+ * bits outside [flags@Ms.Prot], pages already mapped or not mapped, no
+ * reservation, or the kernel's own error (with a hint about
+ * `vm.max_map_count` when it is `ENOMEM`: each run of pages with one
+ * protection is a kernel mapping, and Linux allows 65530 by default).
+ * The `page_table` argument of the methods is not used.
  *
  * The reservation is released when the backend is finalized, that is
  * when the last [struct@Ms.MemoryArea] using it and the caller's own
@@ -77,14 +86,18 @@ struct _MsHostBackend
   guint64  size;          /* its size, a multiple of page_size */
   gsize    page_size;
 
-  /* One byte per page of the reservation: PAGE_MAPPED | MsProt bits, 0
-   * for a page that is not mapped. Anonymous memory, so that the pages
-   * of a large, mostly unused reservation cost nothing until touched. */
-  guint8  *pages;
-  gsize    pages_alloc;   /* bytes mapped for @pages */
+  /* The mapped pages, as maximal runs of pages with one protection:
+   * Run.start (see run_key()) -> Run, owned. The backend's own memory is
+   * proportional to the runs, whatever the sizes mapped. */
+  GTree   *runs;
 };
 
-#define PAGE_MAPPED 0x80
+typedef struct {
+  guint64 start;
+  guint64 end;
+  MsProt  prot;
+} Run;
+
 #define PROT_MASK   (MS_PROT_READ | MS_PROT_WRITE | MS_PROT_EXEC)
 
 G_STATIC_ASSERT (MS_PROT_READ == PROT_READ);
@@ -93,6 +106,7 @@ G_STATIC_ASSERT (MS_PROT_EXEC == PROT_EXEC);
 G_STATIC_ASSERT (MS_PROT_NONE == PROT_NONE);
 
 #define ADDR_FORMAT "%#" G_GINT64_MODIFIER "x"
+#define RANGE_FORMAT "[" ADDR_FORMAT ", " ADDR_FORMAT ")"
 
 enum {
   PROP_0,
@@ -109,163 +123,325 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (MsHostBackend, ms_host_backend, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (MS_TYPE_MAPPING_BACKEND,
                                                       ms_host_backend_iface_init))
 
-/* Checks that [start, start + size) is a non-empty, page-aligned range
- * inside the reservation, and gives its first page and page count. */
-static gboolean
-page_range (MsHostBackend *self,
-            guint64        start,
-            guint64        size,
-            gsize         *first_page,
-            gsize         *n_pages)
+/* The runs are keyed by a pointer to their start. */
+static gint
+compare_starts (gconstpointer a,
+                gconstpointer b,
+                gpointer      user_data)
 {
-  if (self->base == NULL || size == 0)
-    return FALSE;
-  if (start % self->page_size != 0 || size % self->page_size != 0)
-    return FALSE;
-  if (start > self->size || size > self->size - start)
-    return FALSE;
+  guint64 x = *(const guint64 *) a;
+  guint64 y = *(const guint64 *) b;
 
-  *first_page = start / self->page_size;
-  *n_pages = size / self->page_size;
-  return TRUE;
+  return (x > y) - (x < y);
 }
 
-/* Whether every page of the range is mapped (or, with @mapped FALSE,
- * none is). */
-static gboolean
-pages_are (MsHostBackend *self,
-           gsize          first_page,
-           gsize          n_pages,
-           gboolean       mapped)
+static void
+run_free (gpointer data)
 {
-  for (gsize i = first_page; i < first_page + n_pages; i++)
-    if (((self->pages[i] & PAGE_MAPPED) != 0) != mapped)
-      return FALSE;
-
-  return TRUE;
+  g_slice_free (Run, data);
 }
 
-/* Puts a page range back into the reservation: inaccessible, contents
- * dropped. */
-static gboolean
-reserve_range (MsHostBackend *self,
-               gsize          first_page,
-               gsize          n_pages)
+static inline Run *
+node_run (GTreeNode *node)
 {
-  void *addr = self->base + first_page * self->page_size;
-  void *got = mmap (addr, n_pages * self->page_size, PROT_NONE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
-                    -1, 0);
+  return g_tree_node_value (node);
+}
 
-  if (got == MAP_FAILED)
+/* The run that contains @addr, or else the first run after it; NULL
+ * when there is none. */
+static GTreeNode *
+run_at_or_after (MsHostBackend *self,
+                 guint64        addr)
+{
+  GTreeNode *after = g_tree_upper_bound (self->runs, &addr);
+  GTreeNode *before = after != NULL ? g_tree_node_previous (after) : g_tree_node_last (self->runs);
+
+  if (before != NULL && node_run (before)->end > addr)
+    return before;
+  return after;
+}
+
+/* Whether [start, end) is entirely mapped (or, with @mapped FALSE,
+ * entirely unmapped). */
+static gboolean
+range_is (MsHostBackend *self,
+          guint64        start,
+          guint64        end,
+          gboolean       mapped)
+{
+  GTreeNode *node = run_at_or_after (self, start);
+  guint64 covered = start;
+
+  if (!mapped)
+    return node == NULL || node_run (node)->start >= end;
+
+  for (; node != NULL && covered < end; node = g_tree_node_next (node))
     {
-      int errsv = errno;
+      Run *run = node_run (node);
 
-      g_debug ("Cannot return %p (%" G_GSIZE_FORMAT " pages) to the "
-               "reservation: %s", addr, n_pages, g_strerror (errsv));
-      return FALSE;
+      if (run->start > covered)
+        return FALSE;
+      covered = run->end;
+    }
+  return covered >= end;
+}
+
+static void
+insert_run (MsHostBackend *self,
+            guint64        start,
+            guint64        end,
+            MsProt         prot)
+{
+  Run *run = g_slice_new (Run);
+
+  run->start = start;
+  run->end = end;
+  run->prot = prot;
+  g_tree_insert (self->runs, &run->start, run);
+}
+
+/* Forgets the pages of [start, end): runs inside go, runs that cross a
+ * boundary are cut. */
+static void
+forget_range (MsHostBackend *self,
+              guint64        start,
+              guint64        end)
+{
+  GTreeNode *node = run_at_or_after (self, start);
+
+  while (node != NULL && node_run (node)->start < end)
+    {
+      Run *run = node_run (node);
+      GTreeNode *next = g_tree_node_next (node);
+
+      if (run->end > end)
+        insert_run (self, end, run->end, run->prot);
+      if (run->start < start)
+        run->end = start;
+      else
+        g_tree_remove (self->runs, &run->start);
+
+      /* Inserting or removing may rebalance the tree, but leaves the
+       * other nodes where they are. */
+      node = next != NULL && node_run (next)->start < end ? next : NULL;
+    }
+}
+
+/* Records [start, end) as mapped with @prot, joining runs of the same
+ * protection on either side. */
+static void
+record_range (MsHostBackend *self,
+              guint64        start,
+              guint64        end,
+              MsProt         prot)
+{
+  GTreeNode *next, *prev;
+
+  forget_range (self, start, end);
+
+  next = g_tree_lower_bound (self->runs, &end);
+  if (next != NULL && node_run (next)->start == end && node_run (next)->prot == prot)
+    {
+      end = node_run (next)->end;
+      g_tree_remove (self->runs, &node_run (next)->start);
     }
 
-  return TRUE;
+  prev = run_at_or_after (self, start);
+  prev = prev != NULL ? g_tree_node_previous (prev) : g_tree_node_last (self->runs);
+  if (prev != NULL && node_run (prev)->end == start && node_run (prev)->prot == prot)
+    node_run (prev)->end = end;
+  else
+    insert_run (self, start, end, prot);
+}
+
+/* A kernel call failed with @errsv: the error, with a hint when the
+ * process ran out of mappings. */
+static gboolean
+set_errno_error (GError     **error,
+                 int          errsv,
+                 const char  *call,
+                 const char  *operation,
+                 guint64      start,
+                 guint64      end)
+{
+  g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE,
+               "Cannot %s " RANGE_FORMAT ": %s failed: %s%s",
+               operation, start, end, call, g_strerror (errsv),
+               errsv == ENOMEM ? " (out of memory, or the process reached its limit "
+                                 "of mappings, vm.max_map_count)" : "");
+  return FALSE;
+}
+
+/* Checks that [start, start + size) is a non-empty, page-aligned range
+ * inside the reservation. */
+static gboolean
+check_range (MsHostBackend  *self,
+             const char     *operation,
+             guint64         start,
+             guint64         size,
+             GError        **error)
+{
+  const char *why = NULL;
+
+  if (self->base == NULL)
+    why = "the backend has no reservation (make it with ms_host_backend_new())";
+  else if (size == 0)
+    why = "the range is empty";
+  else if (start % self->page_size != 0 || size % self->page_size != 0)
+    why = start % self->page_size != 0 ? "the start is not page-aligned"
+                                       : "the size is not a multiple of the page size";
+  else if (start > self->size || size > self->size - start)
+    why = "the range is not inside the reservation";
+
+  if (why == NULL)
+    return TRUE;
+
+  g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE,
+               "Cannot %s " ADDR_FORMAT " bytes at " ADDR_FORMAT ": %s "
+               "(page size %" G_GSIZE_FORMAT ", reservation of " ADDR_FORMAT " bytes)",
+               operation, size, start, why, self->page_size, self->size);
+  return FALSE;
 }
 
 static gboolean
-ms_host_backend_map (MsMappingBackend *backend,
-                     guint64           start,
-                     guint64           size,
-                     guint64           flags,
-                     GObject          *page_table)
+check_flags (guint64      flags,
+             const char  *operation,
+             guint64      start,
+             guint64      end,
+             GError     **error)
+{
+  if ((flags & ~(guint64) PROT_MASK) == 0)
+    return TRUE;
+
+  g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE,
+               "Cannot %s " RANGE_FORMAT " with flags " ADDR_FORMAT ": bits "
+               ADDR_FORMAT " are not MsProt flags (read, write, exec)",
+               operation, start, end, flags, flags & ~(guint64) PROT_MASK);
+  return FALSE;
+}
+
+static gboolean
+check_state (MsHostBackend  *self,
+             const char     *operation,
+             guint64         start,
+             guint64         end,
+             gboolean        mapped,
+             GError        **error)
+{
+  if (range_is (self, start, end, mapped))
+    return TRUE;
+
+  g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE,
+               "Cannot %s " RANGE_FORMAT ": %s", operation, start, end,
+               mapped ? "part of the range is not mapped" : "part of the range is already mapped");
+  return FALSE;
+}
+
+/* Puts [start, end) back into the reservation: inaccessible, contents
+ * dropped. */
+static int
+reserve_range (MsHostBackend *self,
+               guint64        start,
+               guint64        end)
+{
+  if (mmap (self->base + start, end - start, PROT_NONE,
+            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED)
+    return errno;
+  return 0;
+}
+
+static gboolean
+ms_host_backend_map (MsMappingBackend  *backend,
+                     guint64            start,
+                     guint64            size,
+                     guint64            flags,
+                     GObject           *page_table,
+                     GError           **error)
 {
   MsHostBackend *self = MS_HOST_BACKEND (backend);
-  gsize first_page, n_pages;
-  void *addr;
+  guint64 end = start + size;
+  int errsv;
 
-  if (!page_range (self, start, size, &first_page, &n_pages) ||
-      (flags & ~(guint64) PROT_MASK) != 0 ||
-      !pages_are (self, first_page, n_pages, FALSE))
+  if (!check_range (self, "map", start, size, error) ||
+      !check_flags (flags, "map", start, end, error) ||
+      !check_state (self, "map", start, end, FALSE, error))
     return FALSE;
 
-  addr = self->base + start;
-  if (mmap (addr, size, (int) flags, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+  if (mmap (self->base + start, size, (int) flags, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
             -1, 0) == MAP_FAILED)
     {
-      int errsv = errno;
-
-      g_debug ("Cannot map %p (%" G_GUINT64_FORMAT " bytes): %s",
-               addr, size, g_strerror (errsv));
+      errsv = errno;
       /* A failed MAP_FIXED may have dropped the reservation there: the
        * range was unmapped, so putting the reservation back restores it
        * exactly. */
-      reserve_range (self, first_page, n_pages);
-      return FALSE;
+      reserve_range (self, start, end);
+      return set_errno_error (error, errsv, "mmap", "map", start, end);
     }
 
-  memset (self->pages + first_page, PAGE_MAPPED | (guint8) flags, n_pages);
+  record_range (self, start, end, flags);
   return TRUE;
 }
 
 static gboolean
-ms_host_backend_unmap (MsMappingBackend *backend,
-                       guint64           start,
-                       guint64           size,
-                       GObject          *page_table)
+ms_host_backend_unmap (MsMappingBackend  *backend,
+                       guint64            start,
+                       guint64            size,
+                       GObject           *page_table,
+                       GError           **error)
 {
   MsHostBackend *self = MS_HOST_BACKEND (backend);
-  gsize first_page, n_pages;
+  guint64 end = start + size;
+  int errsv;
 
-  if (!page_range (self, start, size, &first_page, &n_pages) ||
-      !pages_are (self, first_page, n_pages, TRUE))
+  if (!check_range (self, "unmap", start, size, error) ||
+      !check_state (self, "unmap", start, end, TRUE, error))
     return FALSE;
 
   /* The kernel only fails this when it runs out of memory or of
    * mappings (vm.max_map_count). */
-  if (!reserve_range (self, first_page, n_pages))
-    return FALSE;
+  errsv = reserve_range (self, start, end);
+  if (errsv != 0)
+    return set_errno_error (error, errsv, "mmap", "unmap", start, end);
 
-  memset (self->pages + first_page, 0, n_pages);
+  forget_range (self, start, end);
   return TRUE;
 }
 
 static gboolean
-ms_host_backend_protect (MsMappingBackend *backend,
-                         guint64           start,
-                         guint64           size,
-                         guint64           new_flags,
-                         GObject          *page_table)
+ms_host_backend_protect (MsMappingBackend  *backend,
+                         guint64            start,
+                         guint64            size,
+                         guint64            new_flags,
+                         GObject           *page_table,
+                         GError           **error)
 {
   MsHostBackend *self = MS_HOST_BACKEND (backend);
-  gsize first_page, n_pages;
-  void *addr;
+  guint64 end = start + size;
 
-  if (!page_range (self, start, size, &first_page, &n_pages) ||
-      (new_flags & ~(guint64) PROT_MASK) != 0 ||
-      !pages_are (self, first_page, n_pages, TRUE))
+  if (!check_range (self, "protect", start, size, error) ||
+      !check_flags (new_flags, "protect", start, end, error) ||
+      !check_state (self, "protect", start, end, TRUE, error))
     return FALSE;
 
-  addr = self->base + start;
-  if (mprotect (addr, size, (int) new_flags) != 0)
+  if (mprotect (self->base + start, size, (int) new_flags) != 0)
     {
       int errsv = errno;
-      gsize run_start = first_page;
-
-      g_debug ("Cannot protect %p (%" G_GUINT64_FORMAT " bytes): %s",
-               addr, size, g_strerror (errsv));
 
       /* mprotect may have changed a first part of the range before it
-       * failed: give every run of pages its old protection back. */
-      for (gsize i = first_page + 1; i <= first_page + n_pages; i++)
+       * failed: give every run its old protection back. */
+      for (GTreeNode *node = run_at_or_after (self, start);
+           node != NULL && node_run (node)->start < end;
+           node = g_tree_node_next (node))
         {
-          if (i < first_page + n_pages && self->pages[i] == self->pages[run_start])
-            continue;
-          mprotect (self->base + run_start * self->page_size,
-                    (i - run_start) * self->page_size,
-                    self->pages[run_start] & PROT_MASK);
-          run_start = i;
+          Run *run = node_run (node);
+          guint64 from = MAX (run->start, start), to = MIN (run->end, end);
+
+          mprotect (self->base + from, to - from, run->prot);
         }
-      return FALSE;
+      return set_errno_error (error, errsv, "mprotect", "protect", start, end);
     }
 
-  memset (self->pages + first_page, PAGE_MAPPED | (guint8) new_flags, n_pages);
+  record_range (self, start, end, new_flags);
   return TRUE;
 }
 
@@ -284,8 +460,7 @@ ms_host_backend_finalize (GObject *object)
 
   if (self->base != NULL)
     munmap (self->base, self->size);
-  if (self->pages != NULL)
-    munmap (self->pages, self->pages_alloc);
+  g_clear_pointer (&self->runs, g_tree_unref);
 
   G_OBJECT_CLASS (ms_host_backend_parent_class)->finalize (object);
 }
@@ -353,6 +528,11 @@ static void
 ms_host_backend_init (MsHostBackend *self)
 {
   self->page_size = (gsize) sysconf (_SC_PAGESIZE);
+  self->runs = g_tree_new_full (compare_starts, NULL, NULL, run_free);
+
+  /* At the limit of mappings, g_strerror() may fail to load a converter
+   * in a non-UTF-8 locale: have it ready before it is needed. */
+  (void) g_strerror (ENOMEM);
 }
 
 /**
@@ -381,8 +561,7 @@ ms_host_backend_new (guint64   size,
                      GError  **error)
 {
   g_autoptr(MsHostBackend) self = NULL;
-  gsize n_pages;
-  void *base, *pages;
+  void *base;
   int errsv;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -402,28 +581,18 @@ ms_host_backend_new (guint64   size,
   base = mmap (NULL, size, PROT_NONE,
                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base == MAP_FAILED)
-    goto failed;
+    {
+      errsv = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
+                   "Cannot reserve " ADDR_FORMAT " bytes of address space: %s",
+                   size, g_strerror (errsv));
+      return NULL;
+    }
 
   self->base = base;
   self->size = size;
 
-  n_pages = size / self->page_size;
-  self->pages_alloc = (n_pages + self->page_size - 1) / self->page_size * self->page_size;
-  pages = mmap (NULL, self->pages_alloc, PROT_READ | PROT_WRITE,
-                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (pages == MAP_FAILED)
-    goto failed;
-
-  self->pages = pages;
-
   return g_steal_pointer (&self);
-
-failed:
-  errsv = errno;
-  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
-               "Cannot reserve " ADDR_FORMAT " bytes of address space: %s",
-               size, g_strerror (errsv));
-  return NULL;
 }
 
 /**
@@ -501,19 +670,16 @@ ms_host_backend_get_prot (MsHostBackend *self,
                           guint64        addr,
                           MsProt        *out_prot)
 {
-  guint8 state;
+  GTreeNode *node;
 
   g_return_val_if_fail (MS_IS_HOST_BACKEND (self), FALSE);
 
-  if (self->base == NULL || addr >= self->size)
-    return FALSE;
-
-  state = self->pages[addr / self->page_size];
-  if ((state & PAGE_MAPPED) == 0)
+  node = run_at_or_after (self, addr);
+  if (node == NULL || node_run (node)->start > addr)
     return FALSE;
 
   if (out_prot != NULL)
-    *out_prot = state & PROT_MASK;
+    *out_prot = node_run (node)->prot;
   return TRUE;
 }
 
@@ -528,6 +694,7 @@ check_access (MsHostBackend  *self,
               GError        **error)
 {
   const char *what = needed == MS_PROT_READ ? "readable" : "writable";
+  guint64 covered = addr, end = addr + size;
 
   if (self->base == NULL || addr > self->size || size > self->size - addr)
     {
@@ -541,27 +708,25 @@ check_access (MsHostBackend  *self,
   if (size == 0)
     return TRUE;
 
-  for (gsize page = addr / self->page_size;
-       page <= (addr + size - 1) / self->page_size;
-       page++)
+  for (GTreeNode *node = run_at_or_after (self, addr); covered < end; node = g_tree_node_next (node))
     {
-      guint8 state = self->pages[page];
-      guint64 page_addr = MAX (addr, (guint64) page * self->page_size);
+      Run *run = node != NULL ? node_run (node) : NULL;
 
-      if ((state & PAGE_MAPPED) == 0)
+      if (run == NULL || run->start > covered)
         {
           g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_FAULT,
                        "Cannot %s [" ADDR_FORMAT ", " ADDR_FORMAT "): "
-                       ADDR_FORMAT " is not mapped", verb, addr, addr + size, page_addr);
+                       ADDR_FORMAT " is not mapped", verb, addr, end, covered);
           return FALSE;
         }
-      if ((state & needed) == 0)
+      if ((run->prot & needed) == 0)
         {
           g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_FAULT,
                        "Cannot %s [" ADDR_FORMAT ", " ADDR_FORMAT "): "
-                       ADDR_FORMAT " is not %s", verb, addr, addr + size, page_addr, what);
+                       ADDR_FORMAT " is not %s", verb, addr, end, covered, what);
           return FALSE;
         }
+      covered = run->end;
     }
 
   return TRUE;

@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "memoryset.h"
+#include "ms-mapping-backend-private.h"
 
 /**
  * MsMappingBackend:
@@ -21,11 +21,19 @@
  *
  * A backend is all-or-nothing: a method that returns %FALSE must have
  * changed nothing. The set relies on it to stay in agreement with the
- * backend when a call fails.
+ * backend when a call fails. A method that refuses says why in its
+ * #GError, and the caller of the set's method receives that error, its
+ * domain and code unchanged, its message prefixed with the operation
+ * and the range: `Failed to map [0x1000, 0x3000): ` and the backend's
+ * own message.
  *
  * Backends can be written in C, or in any language with GObject
- * introspection: in Python, a class deriving from `GObject.Object` and
- * `Ms.MappingBackend` that defines `do_map`, `do_unmap` and `do_protect`.
+ * introspection, where the methods are ones that throw: in Python, a
+ * class deriving from `GObject.Object` and `Ms.MappingBackend` that
+ * defines `do_map`, `do_unmap` and `do_protect` (with the overrides, an
+ * exception raised there reaches the caller of the set's method as it
+ * is); in JavaScript, `vfunc_map` and the others, throwing an error to
+ * refuse; in Vala, methods that `throws Error`.
  *
  * Since: 1.0
  */
@@ -39,6 +47,53 @@ ms_mapping_backend_default_init (MsMappingBackendInterface *iface)
    * operations that need it, it never crashes. */
 }
 
+#define ADDR_FORMAT "%#" G_GINT64_MODIFIER "x"
+#define RANGE_FORMAT "[" ADDR_FORMAT ", " ADDR_FORMAT ")"
+
+gboolean
+ms_mapping_backend_finish_call (MsMappingBackend  *self,
+                                const char        *method,
+                                guint64            start,
+                                guint64            end,
+                                gboolean           done,
+                                GError            *local_error,
+                                GError           **error)
+{
+  if (done)
+    {
+      if (G_UNLIKELY (local_error != NULL))
+        {
+          g_critical ("%s's %s method returned TRUE but set an error (%s): the error is ignored",
+                      G_OBJECT_TYPE_NAME (self), method, local_error->message);
+          g_error_free (local_error);
+        }
+      return TRUE;
+    }
+
+  if (local_error != NULL)
+    g_propagate_prefixed_error (error, local_error, "Failed to %s " RANGE_FORMAT ": ",
+                                method, start, end);
+  else
+    g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE,
+                 "Failed to %s " RANGE_FORMAT ": the backend (%s) refused",
+                 method, start, end, G_OBJECT_TYPE_NAME (self));
+  return FALSE;
+}
+
+gboolean
+ms_mapping_backend_missing (MsMappingBackend  *self,
+                            const char        *method,
+                            guint64            start,
+                            guint64            end,
+                            GError           **error)
+{
+  g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE,
+               "Cannot %s " RANGE_FORMAT ": the backend (%s) does not "
+               "implement the %s method",
+               method, start, end, G_OBJECT_TYPE_NAME (self), method);
+  return FALSE;
+}
+
 /**
  * ms_mapping_backend_map: (virtual map)
  * @self: a backend
@@ -46,31 +101,41 @@ ms_mapping_backend_default_init (MsMappingBackendInterface *iface)
  * @size: the size of the range, in bytes
  * @flags: the flags of the new mapping
  * @page_table: (nullable): the page table the set was given
+ * @error: return location for a #GError
  *
  * Maps `[start, start + size)` with @flags.
  *
- * Returns: %TRUE on success; %FALSE if the backend refused, or does not
- *   implement the method, in which case nothing changed
+ * A backend that refuses changes nothing and fails with the error it
+ * gives, its message prefixed with the operation and the range (or a
+ * generic %MS_MAPPING_ERROR_BAD_STATE when it gives none); one that does
+ * not implement the method fails with %MS_MAPPING_ERROR_BAD_STATE.
+ *
+ * Returns: %TRUE on success
  *
  * Since: 1.0
  */
 gboolean
-ms_mapping_backend_map (MsMappingBackend *self,
-                        guint64           start,
-                        guint64           size,
-                        guint64           flags,
-                        GObject          *page_table)
+ms_mapping_backend_map (MsMappingBackend  *self,
+                        guint64            start,
+                        guint64            size,
+                        guint64            flags,
+                        GObject           *page_table,
+                        GError           **error)
 {
   MsMappingBackendInterface *iface;
+  GError *local_error = NULL;
+  gboolean done;
 
   g_return_val_if_fail (MS_IS_MAPPING_BACKEND (self), FALSE);
   g_return_val_if_fail (page_table == NULL || G_IS_OBJECT (page_table), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   iface = MS_MAPPING_BACKEND_GET_IFACE (self);
   if (iface->map == NULL)
-    return FALSE;
+    return ms_mapping_backend_missing (self, "map", start, start + size, error);
 
-  return iface->map (self, start, size, flags, page_table);
+  done = iface->map (self, start, size, flags, page_table, &local_error);
+  return ms_mapping_backend_finish_call (self, "map", start, start + size, done, local_error, error);
 }
 
 /**
@@ -79,30 +144,37 @@ ms_mapping_backend_map (MsMappingBackend *self,
  * @start: the first address of the range
  * @size: the size of the range, in bytes
  * @page_table: (nullable): the page table the set was given
+ * @error: return location for a #GError
  *
  * Removes the mapping of `[start, start + size)`.
  *
- * Returns: %TRUE on success; %FALSE if the backend refused, or does not
- *   implement the method, in which case nothing changed
+ * Fails as [method@Ms.MappingBackend.map] does.
+ *
+ * Returns: %TRUE on success
  *
  * Since: 1.0
  */
 gboolean
-ms_mapping_backend_unmap (MsMappingBackend *self,
-                          guint64           start,
-                          guint64           size,
-                          GObject          *page_table)
+ms_mapping_backend_unmap (MsMappingBackend  *self,
+                          guint64            start,
+                          guint64            size,
+                          GObject           *page_table,
+                          GError           **error)
 {
   MsMappingBackendInterface *iface;
+  GError *local_error = NULL;
+  gboolean done;
 
   g_return_val_if_fail (MS_IS_MAPPING_BACKEND (self), FALSE);
   g_return_val_if_fail (page_table == NULL || G_IS_OBJECT (page_table), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   iface = MS_MAPPING_BACKEND_GET_IFACE (self);
   if (iface->unmap == NULL)
-    return FALSE;
+    return ms_mapping_backend_missing (self, "unmap", start, start + size, error);
 
-  return iface->unmap (self, start, size, page_table);
+  done = iface->unmap (self, start, size, page_table, &local_error);
+  return ms_mapping_backend_finish_call (self, "unmap", start, start + size, done, local_error, error);
 }
 
 /**
@@ -112,30 +184,38 @@ ms_mapping_backend_unmap (MsMappingBackend *self,
  * @size: the size of the range, in bytes
  * @new_flags: the flags the range takes
  * @page_table: (nullable): the page table the set was given
+ * @error: return location for a #GError
  *
  * Changes the flags of the mapping of `[start, start + size)` to
  * @new_flags.
  *
- * Returns: %TRUE on success; %FALSE if the backend refused, or does not
- *   implement the method, in which case nothing changed
+ * Fails as [method@Ms.MappingBackend.map] does.
+ *
+ * Returns: %TRUE on success
  *
  * Since: 1.0
  */
 gboolean
-ms_mapping_backend_protect (MsMappingBackend *self,
-                            guint64           start,
-                            guint64           size,
-                            guint64           new_flags,
-                            GObject          *page_table)
+ms_mapping_backend_protect (MsMappingBackend  *self,
+                            guint64            start,
+                            guint64            size,
+                            guint64            new_flags,
+                            GObject           *page_table,
+                            GError           **error)
 {
   MsMappingBackendInterface *iface;
+  GError *local_error = NULL;
+  gboolean done;
 
   g_return_val_if_fail (MS_IS_MAPPING_BACKEND (self), FALSE);
   g_return_val_if_fail (page_table == NULL || G_IS_OBJECT (page_table), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   iface = MS_MAPPING_BACKEND_GET_IFACE (self);
   if (iface->protect == NULL)
-    return FALSE;
+    return ms_mapping_backend_missing (self, "protect", start, start + size, error);
 
-  return iface->protect (self, start, size, new_flags, page_table);
+  done = iface->protect (self, start, size, new_flags, page_table, &local_error);
+  return ms_mapping_backend_finish_call (self, "protect", start, start + size, done, local_error,
+                                         error);
 }

@@ -5,6 +5,7 @@
 
 #include "ms-gap-index.h"
 #include "ms-memory-set-private.h"
+#include "ms-mapping-backend-private.h"
 
 /**
  * MsMemorySet:
@@ -362,7 +363,7 @@ backend_iface (MsMemorySet      *self,
 }
 
 /* Asks @area's backend to map, unmap or protect [start, end): TRUE when
- * it did, otherwise FALSE with BAD_STATE in @error. */
+ * it did, otherwise FALSE with the backend's reason in @error. */
 static gboolean
 backend_call (MsMemorySet        *self,
               BackendOperation    operation,
@@ -375,6 +376,7 @@ backend_call (MsMemorySet        *self,
 {
   MsMappingBackendInterface *iface = backend_iface (self, area->backend);
   const char *name = backend_operation_names[operation];
+  GError *local_error = NULL;
   gboolean done;
 
   switch (operation)
@@ -382,37 +384,31 @@ backend_call (MsMemorySet        *self,
     case BACKEND_MAP:
       if (iface->map == NULL)
         goto missing;
-      done = iface->map (area->backend, start, end - start, flags, page_table);
+      done = iface->map (area->backend, start, end - start, flags, page_table, &local_error);
       break;
 
     case BACKEND_UNMAP:
       if (iface->unmap == NULL)
         goto missing;
-      done = iface->unmap (area->backend, start, end - start, page_table);
+      done = iface->unmap (area->backend, start, end - start, page_table, &local_error);
       break;
 
     case BACKEND_PROTECT:
       if (iface->protect == NULL)
         goto missing;
-      done = iface->protect (area->backend, start, end - start, flags, page_table);
+      done = iface->protect (area->backend, start, end - start, flags, page_table, &local_error);
       break;
 
     default:
       g_assert_not_reached ();
     }
 
-  if (G_UNLIKELY (!done))
-    g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE,
-                 "Failed to %s " RANGE_FORMAT ": the backend (%s) refused",
-                 name, start, end, G_OBJECT_TYPE_NAME (area->backend));
-  return done;
+  if (G_LIKELY (done && local_error == NULL))
+    return TRUE;
+  return ms_mapping_backend_finish_call (area->backend, name, start, end, done, local_error, error);
 
 missing:
-  g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE,
-               "Cannot %s " RANGE_FORMAT ": the backend (%s) does not "
-               "implement the %s method",
-               name, start, end, G_OBJECT_TYPE_NAME (area->backend), name);
-  return FALSE;
+  return ms_mapping_backend_missing (area->backend, name, start, end, error);
 }
 
 /* Unmaps [start, end) from the set and the backends, piece by piece:

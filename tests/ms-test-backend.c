@@ -100,7 +100,7 @@ range_has_value (const guint8 *entries,
   return TRUE;
 }
 
-/* Logs a call and tells whether it was chosen to fail. */
+/* Logs a call, and gives its result. */
 static gboolean
 log_call (MsTestBackend  *self,
           MsTestCallKind  kind,
@@ -113,6 +113,20 @@ log_call (MsTestBackend  *self,
 
   g_array_append_val (self->calls, call);
   return succeeded;
+}
+
+/* Logs a refused call, and says why. */
+static gboolean
+refuse_call (MsTestBackend   *self,
+             MsTestCallKind   kind,
+             guint64          start,
+             guint64          size,
+             guint64          flags,
+             GError         **error,
+             const char      *why)
+{
+  g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE, "%s", why);
+  return log_call (self, kind, start, size, flags, FALSE);
 }
 
 static gboolean
@@ -129,19 +143,22 @@ ms_test_backend_map (MsMappingBackend *backend,
                      guint64           start,
                      guint64           size,
                      guint64           flags,
-                     GObject          *page_table)
+                     GObject          *page_table,
+                     GError          **error)
 {
   MsTestBackend *self = MS_TEST_BACKEND (backend);
   guint8 *entries;
 
   if (injected_failure (self))
-    return log_call (self, MS_TEST_CALL_MAP, start, size, flags, FALSE);
+    return refuse_call (self, MS_TEST_CALL_MAP, start, size, flags, error, MS_TEST_INJECTED_FAILURE);
   if (page_table == NULL)
     return log_call (self, MS_TEST_CALL_MAP, start, size, flags, TRUE);
 
   entries = table_range (page_table, start, size);
   if (entries == NULL || !range_has_value (entries, size, TRUE))
-    return log_call (self, MS_TEST_CALL_MAP, start, size, flags, FALSE);
+    return refuse_call (self, MS_TEST_CALL_MAP, start, size, flags, error,
+                        entries == NULL ? "the range is outside the page table"
+                                        : "an entry of the range is already set");
 
   memset (entries, (guint8) flags, size);
   return log_call (self, MS_TEST_CALL_MAP, start, size, flags, TRUE);
@@ -151,19 +168,22 @@ static gboolean
 ms_test_backend_unmap (MsMappingBackend *backend,
                        guint64           start,
                        guint64           size,
-                       GObject          *page_table)
+                       GObject          *page_table,
+                       GError          **error)
 {
   MsTestBackend *self = MS_TEST_BACKEND (backend);
   guint8 *entries;
 
   if (injected_failure (self))
-    return log_call (self, MS_TEST_CALL_UNMAP, start, size, 0, FALSE);
+    return refuse_call (self, MS_TEST_CALL_UNMAP, start, size, 0, error, MS_TEST_INJECTED_FAILURE);
   if (page_table == NULL)
     return log_call (self, MS_TEST_CALL_UNMAP, start, size, 0, TRUE);
 
   entries = table_range (page_table, start, size);
   if (entries == NULL || !range_has_value (entries, size, FALSE))
-    return log_call (self, MS_TEST_CALL_UNMAP, start, size, 0, FALSE);
+    return refuse_call (self, MS_TEST_CALL_UNMAP, start, size, 0, error,
+                        entries == NULL ? "the range is outside the page table"
+                                        : "an entry of the range is not set");
 
   memset (entries, 0, size);
   return log_call (self, MS_TEST_CALL_UNMAP, start, size, 0, TRUE);
@@ -174,19 +194,22 @@ ms_test_backend_protect (MsMappingBackend *backend,
                          guint64           start,
                          guint64           size,
                          guint64           new_flags,
-                         GObject          *page_table)
+                         GObject          *page_table,
+                         GError          **error)
 {
   MsTestBackend *self = MS_TEST_BACKEND (backend);
   guint8 *entries;
 
   if (injected_failure (self))
-    return log_call (self, MS_TEST_CALL_PROTECT, start, size, new_flags, FALSE);
+    return refuse_call (self, MS_TEST_CALL_PROTECT, start, size, new_flags, error, MS_TEST_INJECTED_FAILURE);
   if (page_table == NULL)
     return log_call (self, MS_TEST_CALL_PROTECT, start, size, new_flags, TRUE);
 
   entries = table_range (page_table, start, size);
   if (entries == NULL || !range_has_value (entries, size, FALSE))
-    return log_call (self, MS_TEST_CALL_PROTECT, start, size, new_flags, FALSE);
+    return refuse_call (self, MS_TEST_CALL_PROTECT, start, size, new_flags, error,
+                        entries == NULL ? "the range is outside the page table"
+                                        : "an entry of the range is not set");
 
   memset (entries, (guint8) new_flags, size);
   return log_call (self, MS_TEST_CALL_PROTECT, start, size, new_flags, TRUE);
@@ -375,31 +398,42 @@ typedef struct
 
 typedef GObjectClass MsTestPartialBackendClass;
 
+/* The delegate's own methods: through the public wrappers its reasons
+ * would be prefixed twice. (Without a delegate, a method refuses
+ * without a reason.) */
+static MsMappingBackendInterface *
+delegate_iface (MsTestPartialBackend *self)
+{
+  return MS_MAPPING_BACKEND_GET_IFACE (self->delegate);
+}
+
 static gboolean
 partial_backend_map (MsMappingBackend *backend,
                      guint64           start,
                      guint64           size,
                      guint64           flags,
-                     GObject          *page_table)
+                     GObject          *page_table,
+                     GError          **error)
 {
   MsTestPartialBackend *self = (MsTestPartialBackend *) backend;
 
   return self->delegate != NULL &&
-         ms_mapping_backend_map (MS_MAPPING_BACKEND (self->delegate),
-                                 start, size, flags, page_table);
+         delegate_iface (self)->map (MS_MAPPING_BACKEND (self->delegate),
+                                     start, size, flags, page_table, error);
 }
 
 static gboolean
 partial_backend_unmap (MsMappingBackend *backend,
                        guint64           start,
                        guint64           size,
-                       GObject          *page_table)
+                       GObject          *page_table,
+                       GError          **error)
 {
   MsTestPartialBackend *self = (MsTestPartialBackend *) backend;
 
   return self->delegate != NULL &&
-         ms_mapping_backend_unmap (MS_MAPPING_BACKEND (self->delegate),
-                                   start, size, page_table);
+         delegate_iface (self)->unmap (MS_MAPPING_BACKEND (self->delegate),
+                                       start, size, page_table, error);
 }
 
 static gboolean
@@ -407,13 +441,14 @@ partial_backend_protect (MsMappingBackend *backend,
                          guint64           start,
                          guint64           size,
                          guint64           new_flags,
-                         GObject          *page_table)
+                         GObject          *page_table,
+                         GError          **error)
 {
   MsTestPartialBackend *self = (MsTestPartialBackend *) backend;
 
   return self->delegate != NULL &&
-         ms_mapping_backend_protect (MS_MAPPING_BACKEND (self->delegate),
-                                     start, size, new_flags, page_table);
+         delegate_iface (self)->protect (MS_MAPPING_BACKEND (self->delegate),
+                                         start, size, new_flags, page_table, error);
 }
 
 static void

@@ -34,11 +34,16 @@ typedef struct {
   gboolean       succeeded;
 } MsTestCall;
 
+/* The reason an MsTestBackend gives for a failure it was told to make
+ * (MS_MAPPING_ERROR_BAD_STATE). */
+#define MS_TEST_INJECTED_FAILURE "injected failure"
+
 /* MsTestBackend: works on an MsTestPageTable like upstream's mock: map
  * fails if any entry of the range is already set, unmap and protect fail
  * if any entry is 0; the table stores the low byte of the flags. A call
- * that fails changes nothing. With a NULL page table every call succeeds
- * (unless told to fail). Every call is logged. */
+ * that fails changes nothing, and says why (MS_MAPPING_ERROR_BAD_STATE,
+ * with a message). With a NULL page table every call succeeds (unless
+ * told to fail). Every call is logged. */
 #define MS_TEST_TYPE_BACKEND (ms_test_backend_get_type ())
 G_DECLARE_FINAL_TYPE (MsTestBackend, ms_test_backend, MS_TEST, BACKEND, GObject)
 

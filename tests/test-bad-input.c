@@ -156,23 +156,29 @@ test_mapping_backend (Fixture       *f,
   MsMappingBackend *backend = MS_MAPPING_BACKEND (f->backend);
 
   EXPECT_CRITICAL ("ms_mapping_backend_map", "MS_IS_MAPPING_BACKEND",
-                   ms_mapping_backend_map (NULL, 0, 1, 0, NULL), FALSE);
+                   ms_mapping_backend_map (NULL, 0, 1, 0, NULL, NULL), FALSE);
   EXPECT_CRITICAL ("ms_mapping_backend_map", "MS_IS_MAPPING_BACKEND",
-                   ms_mapping_backend_map (BACKEND (f), 0, 1, 0, NULL), FALSE);
+                   ms_mapping_backend_map (BACKEND (f), 0, 1, 0, NULL, NULL), FALSE);
   EXPECT_CRITICAL ("ms_mapping_backend_map", "G_IS_OBJECT (page_table)",
-                   ms_mapping_backend_map (backend, 0, 1, 0, PT (f)), FALSE);
+                   ms_mapping_backend_map (backend, 0, 1, 0, PT (f), NULL), FALSE);
   EXPECT_CRITICAL ("ms_mapping_backend_unmap", "MS_IS_MAPPING_BACKEND",
-                   ms_mapping_backend_unmap (NULL, 0, 1, NULL), FALSE);
+                   ms_mapping_backend_unmap (NULL, 0, 1, NULL, NULL), FALSE);
   EXPECT_CRITICAL ("ms_mapping_backend_unmap", "MS_IS_MAPPING_BACKEND",
-                   ms_mapping_backend_unmap (BACKEND (f), 0, 1, NULL), FALSE);
+                   ms_mapping_backend_unmap (BACKEND (f), 0, 1, NULL, NULL), FALSE);
   EXPECT_CRITICAL ("ms_mapping_backend_unmap", "G_IS_OBJECT (page_table)",
-                   ms_mapping_backend_unmap (backend, 0, 1, PT (f)), FALSE);
+                   ms_mapping_backend_unmap (backend, 0, 1, PT (f), NULL), FALSE);
   EXPECT_CRITICAL ("ms_mapping_backend_protect", "MS_IS_MAPPING_BACKEND",
-                   ms_mapping_backend_protect (NULL, 0, 1, 0, NULL), FALSE);
+                   ms_mapping_backend_protect (NULL, 0, 1, 0, NULL, NULL), FALSE);
   EXPECT_CRITICAL ("ms_mapping_backend_protect", "MS_IS_MAPPING_BACKEND",
-                   ms_mapping_backend_protect (BACKEND (f), 0, 1, 0, NULL), FALSE);
+                   ms_mapping_backend_protect (BACKEND (f), 0, 1, 0, NULL, NULL), FALSE);
   EXPECT_CRITICAL ("ms_mapping_backend_protect", "G_IS_OBJECT (page_table)",
-                   ms_mapping_backend_protect (backend, 0, 1, 0, PT (f)), FALSE);
+                   ms_mapping_backend_protect (backend, 0, 1, 0, PT (f), NULL), FALSE);
+  EXPECT_CRITICAL ("ms_mapping_backend_map", "error == NULL || *error == NULL",
+                   ms_mapping_backend_map (backend, 0, 1, 0, NULL, &f->set_error), FALSE);
+  EXPECT_CRITICAL ("ms_mapping_backend_unmap", "error == NULL || *error == NULL",
+                   ms_mapping_backend_unmap (backend, 0, 1, NULL, &f->set_error), FALSE);
+  EXPECT_CRITICAL ("ms_mapping_backend_protect", "error == NULL || *error == NULL",
+                   ms_mapping_backend_protect (backend, 0, 1, 0, NULL, &f->set_error), FALSE);
 }
 
 static void

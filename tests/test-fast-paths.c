@@ -39,19 +39,19 @@ counting_call (MsMappingBackend *backend)
 }
 
 static gboolean
-counting_map (MsMappingBackend *backend, guint64 start, guint64 size, guint64 flags, GObject *pt)
+counting_map (MsMappingBackend *backend, guint64 start, guint64 size, guint64 flags, GObject *pt, GError **error)
 {
   return counting_call (backend);
 }
 
 static gboolean
-counting_unmap (MsMappingBackend *backend, guint64 start, guint64 size, GObject *pt)
+counting_unmap (MsMappingBackend *backend, guint64 start, guint64 size, GObject *pt, GError **error)
 {
   return counting_call (backend);
 }
 
 static gboolean
-counting_protect (MsMappingBackend *backend, guint64 start, guint64 size, guint64 flags, GObject *pt)
+counting_protect (MsMappingBackend *backend, guint64 start, guint64 size, guint64 flags, GObject *pt, GError **error)
 {
   return counting_call (backend);
 }

@@ -16,25 +16,35 @@ const LogBackend = GObject.registerClass({
         super();
         this.calls = [];
         this.refuseAt = params.refuseAt ?? -1;
+        this.reason = params.reason ?? null;
         this.pageTables = [];
+    }
+
+    // Refuses by returning false, or by throwing this.reason when set.
+    answer(start) {
+        if (start !== this.refuseAt)
+            return true;
+        if (this.reason)
+            throw this.reason;
+        return false;
     }
 
     vfunc_map(start, size, flags, pageTable) {
         this.calls.push(['map', start, size, flags]);
         this.pageTables.push(pageTable);
-        return start !== this.refuseAt;
+        return this.answer(start);
     }
 
     vfunc_unmap(start, size, pageTable) {
         this.calls.push(['unmap', start, size]);
         this.pageTables.push(pageTable);
-        return start !== this.refuseAt;
+        return this.answer(start);
     }
 
     vfunc_protect(start, size, newFlags, pageTable) {
         this.calls.push(['protect', start, size, newFlags]);
         this.pageTables.push(pageTable);
-        return start !== this.refuseAt;
+        return this.answer(start);
     }
 });
 
@@ -113,6 +123,36 @@ const tests = {
             Ms.MappingError.ALREADY_EXISTS, 'overlapping map');
         assertEqual(spans(set), [[0x1000, 0x5000, 1]], 'areas at the end');
     },
+};
+
+tests['a backend that throws gives its reason'] = function () {
+    const set = new Ms.MemorySet();
+    const reason = new GLib.Error(GLib.file_error_quark(), GLib.FileError.NOSPC, 'no room');
+    const backend = new LogBackend({refuseAt: 0x2000, reason});
+    set.map(Ms.MemoryArea.new(0x1000, 0x4000, 1, backend), null, false);
+
+    // A GLib.Error keeps its domain and code, and gains the operation and range.
+    let caught = null;
+    try {
+        set.unmap(0x2000, 0x1000, null);
+    } catch (e) {
+        caught = e;
+    }
+    if (!(caught instanceof GLib.Error) || !caught.matches(GLib.file_error_quark(), GLib.FileError.NOSPC))
+        throw new Error(`wrong error: ${caught}`);
+    assertEqual(caught.message, 'Failed to unmap [0x2000, 0x3000): no room', 'message');
+
+    // Any other exception thrown in a vfunc_ reaches the caller as a thrown error.
+    backend.reason = new Error('not here');
+    caught = null;
+    try {
+        set.protect(0x2000, 0x1000, 2, null);
+    } catch (e) {
+        caught = e;
+    }
+    if (caught === null || !`${caught.message}`.includes('not here'))
+        throw new Error(`wrong error: ${caught}`);
+    assertEqual(spans(set), [[0x1000, 0x5000, 1]], 'areas after the refusals');
 };
 
 const names = Object.keys(tests);

@@ -226,6 +226,135 @@ test_large (void)
   g_assert_cmpuint (((const guint8 *) g_bytes_get_data (bytes, NULL))[0], ==, 0x5a);
 }
 
+/* Resident memory of this process, in bytes. */
+static guint64
+resident_bytes (void)
+{
+  g_autofree char *text = NULL;
+  guint64 pages = 0;
+
+  g_assert_true (g_file_get_contents ("/proc/self/statm", &text, NULL, NULL));
+  g_assert_cmpint (sscanf (text, "%*u %" G_GUINT64_FORMAT, &pages), ==, 1);
+  return pages * (guint64) sysconf (_SC_PAGESIZE);
+}
+
+/* The backend's own state grows with its runs, not with their pages:
+ * mapping 2^46 bytes costs what mapping a page does. */
+static void
+test_huge (void)
+{
+  guint64 size = G_GUINT64_CONSTANT (1) << 46;
+  g_autoptr(MsHostBackend) host = NULL;
+  g_autoptr(MsMemorySet) set = ms_memory_set_new ();
+  g_autoptr(MsMemoryArea) none = NULL;
+  g_autoptr(MsMemoryArea) rw = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 before;
+  MsProt prot = 0xff;
+
+  if (GLIB_SIZEOF_VOID_P < 8)
+    {
+      g_test_skip ("needs a 64-bit address space");
+      return;
+    }
+
+  host = ms_host_backend_new (size, &error);
+  if (error != NULL && error->domain == G_FILE_ERROR)
+    {
+      g_autofree char *message = g_strdup_printf ("cannot reserve 64 TiB here: %s", error->message);
+
+      g_test_skip (message);
+      return;
+    }
+  g_assert_no_error (error);
+
+  before = resident_bytes ();
+  none = ms_memory_area_new (0, size, MS_PROT_NONE, MS_MAPPING_BACKEND (host));
+  g_assert_true (ms_memory_set_map (set, none, NULL, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (resident_bytes (), <, before + (4 << 20));
+  g_assert_true (ms_host_backend_get_prot (host, size - 1, &prot));
+  g_assert_cmpint (prot, ==, MS_PROT_NONE);
+
+  /* Split it in three and put it back: still a few runs. */
+  g_assert_true (ms_memory_set_protect (set, size / 4, size / 2, MS_PROT_READ, NULL, &error));
+  g_assert_true (ms_host_backend_get_prot (host, size / 2, &prot));
+  g_assert_cmpint (prot, ==, MS_PROT_READ);
+  g_assert_true (ms_memory_set_protect (set, 0, size, MS_PROT_NONE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (resident_bytes (), <, before + (4 << 20));
+  g_assert_true (ms_memory_set_clear (set, NULL, &error));
+  g_assert_false (ms_host_backend_get_prot (host, size / 2, NULL));
+
+  /* 64 TiB of writable private memory: the kernel refuses at once
+   * (overcommit), and the message says so. */
+  rw = ms_memory_area_new (0, size, MS_PROT_READ | MS_PROT_WRITE, MS_MAPPING_BACKEND (host));
+  if (ms_memory_set_map (set, rw, NULL, FALSE, &error))
+    {
+      g_test_message ("this kernel lets a process map 64 TiB of writable memory");
+      g_assert_true (ms_memory_set_clear (set, NULL, &error));
+    }
+  else
+    {
+      g_assert_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE);
+      g_assert_nonnull (strstr (error->message, "mmap failed: "));
+      g_assert_nonnull (strstr (error->message, "vm.max_map_count"));
+      g_assert_true (ms_memory_set_is_empty (set));
+      g_assert_false (ms_host_backend_get_prot (host, 0, NULL));
+    }
+  g_assert_cmpuint (resident_bytes (), <, before + (4 << 20));
+}
+
+/* At the kernel's limit of mappings (vm.max_map_count), the refusal
+ * names it, and the set and the backend stay in agreement. */
+static void
+test_map_count (void)
+{
+  g_autoptr(MsHostBackend) host = NULL;
+  g_autoptr(MsMemorySet) set = ms_memory_set_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint64 limit, page, i;
+
+  if (g_getenv ("LD_PRELOAD") != NULL && strstr (g_getenv ("LD_PRELOAD"), "vgpreload") != NULL)
+    {
+      g_test_skip ("valgrind keeps its own mappings");
+      return;
+    }
+  if (!g_file_get_contents ("/proc/sys/vm/max_map_count", &text, NULL, NULL) ||
+      (limit = g_ascii_strtoull (text, NULL, 10)) == 0 || limit > 1 << 20)
+    {
+      g_test_skip ("no usable /proc/sys/vm/max_map_count");
+      return;
+    }
+
+  page = (guint64) sysconf (_SC_PAGESIZE);
+  host = ms_host_backend_new ((limit + 16) * 2 * page, &error);
+  g_assert_no_error (error);
+
+  /* Pages of alternating protection, a gap between them: each one a
+   * kernel mapping, twice over with the reservation around it. */
+  for (i = 0; i < limit + 16; i++)
+    {
+      g_autoptr(MsMemoryArea) area = ms_memory_area_new (2 * i * page, page,
+                                                         i % 2 ? MS_PROT_READ : MS_PROT_READ | MS_PROT_WRITE,
+                                                         MS_MAPPING_BACKEND (host));
+
+      if (!ms_memory_set_map (set, area, NULL, FALSE, &error))
+        break;
+    }
+
+  g_assert_cmpuint (i, <, limit + 16);
+  g_assert_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE);
+  g_assert_nonnull (strstr (error->message, "Cannot allocate memory"));
+  g_assert_nonnull (strstr (error->message, "vm.max_map_count"));
+  g_assert_cmpuint (ms_memory_set_get_n_areas (set), ==, i);
+  g_assert_false (ms_host_backend_get_prot (host, 2 * i * page, NULL));
+  g_assert_true (ms_host_backend_get_prot (host, 2 * (i - 1) * page, NULL));
+  g_test_message ("%" G_GUINT64_FORMAT " areas mapped before the limit", i);
+  g_assert_true (ms_memory_set_clear (set, NULL, NULL));
+}
+
 static gboolean
 drop_write (guint64   old_flags,
             guint64  *new_flags,
@@ -416,6 +545,22 @@ test_segv (Fixture       *f,
   assert_access (f->base + 4 * P, FALSE, TRUE);
 }
 
+/* Fails the test unless @done is FALSE and *@error a BAD_STATE error
+ * whose message holds @why; clears *@error. */
+static void
+assert_refused (gboolean     done,
+                GError     **error,
+                const char  *why)
+{
+  g_assert_false (done);
+  g_assert_error (*error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE);
+  if (strstr ((*error)->message, why) == NULL)
+    g_error ("“%s” does not say “%s”", (*error)->message, why);
+  g_clear_error (error);
+}
+
+#define REFUSED(call, why) assert_refused ((call), &error, (why))
+
 /* Direct backend calls that must be refused without changing anything. */
 static void
 test_refuse (Fixture       *f,
@@ -431,42 +576,43 @@ test_refuse (Fixture       *f,
   f->base[8 * P] = 0x11;
 
   /* map: bad ranges, bad flags, over a mapped page. */
-  g_assert_false (ms_mapping_backend_map (b, P / 2, P, R, NULL));
-  g_assert_false (ms_mapping_backend_map (b, 0, P / 2, R, NULL));
-  g_assert_false (ms_mapping_backend_map (b, 0, P + 1, R, NULL));
-  g_assert_false (ms_mapping_backend_map (b, 0, 0, R, NULL));
-  g_assert_false (ms_mapping_backend_map (b, top, P, R, NULL));
-  g_assert_false (ms_mapping_backend_map (b, top - P, 2 * P, R, NULL));
-  g_assert_false (ms_mapping_backend_map (b, G_MAXUINT64 - P + 1, 2 * P, R, NULL));
-  g_assert_false (ms_mapping_backend_map (b, 0, G_MAXUINT64 - P + 1, R, NULL));
-  g_assert_false (ms_mapping_backend_map (b, 0, P, 0x8, NULL));
-  g_assert_false (ms_mapping_backend_map (b, 0, P, G_GUINT64_CONSTANT (1) << 40 | R, NULL));
-  g_assert_false (ms_mapping_backend_map (b, 6 * P, 3 * P, R, NULL));
-  g_assert_false (ms_mapping_backend_map (b, 11 * P, P, R, NULL));
+  REFUSED (ms_mapping_backend_map (b, P / 2, P, R, NULL, &error), "start is not page-aligned");
+  REFUSED (ms_mapping_backend_map (b, 0, P / 2, R, NULL, &error), "not a multiple of the page size");
+  REFUSED (ms_mapping_backend_map (b, 0, P + 1, R, NULL, &error), "not a multiple of the page size");
+  REFUSED (ms_mapping_backend_map (b, 0, 0, R, NULL, &error), "the range is empty");
+  REFUSED (ms_mapping_backend_map (b, top, P, R, NULL, &error), "not inside the reservation");
+  REFUSED (ms_mapping_backend_map (b, top - P, 2 * P, R, NULL, &error), "not inside the reservation");
+  REFUSED (ms_mapping_backend_map (b, G_MAXUINT64 - P + 1, 2 * P, R, NULL, &error),
+           "not inside the reservation");
+  REFUSED (ms_mapping_backend_map (b, 0, G_MAXUINT64 - P + 1, R, NULL, &error),
+           "not inside the reservation");
+  REFUSED (ms_mapping_backend_map (b, 0, P, 0x8, NULL, &error), "bits 0x8 are not MsProt flags");
+  REFUSED (ms_mapping_backend_map (b, 0, P, G_GUINT64_CONSTANT (1) << 40 | R, NULL, &error),
+           "bits 0x10000000000 are not MsProt flags");
+  REFUSED (ms_mapping_backend_map (b, 6 * P, 3 * P, R, NULL, &error), "already mapped");
+  REFUSED (ms_mapping_backend_map (b, 11 * P, P, R, NULL, &error), "already mapped");
 
   /* unmap and protect: bad ranges, pages not mapped. */
-  g_assert_false (ms_mapping_backend_unmap (b, 8 * P + 1, P, NULL));
-  g_assert_false (ms_mapping_backend_unmap (b, 0, P, NULL));
-  g_assert_false (ms_mapping_backend_unmap (b, 7 * P, 2 * P, NULL));
-  g_assert_false (ms_mapping_backend_unmap (b, 11 * P, 2 * P, NULL));
-  g_assert_false (ms_mapping_backend_unmap (b, top, P, NULL));
-  g_assert_false (ms_mapping_backend_protect (b, 8 * P, P / 2, R, NULL));
-  g_assert_false (ms_mapping_backend_protect (b, 0, P, R, NULL));
-  g_assert_false (ms_mapping_backend_protect (b, 7 * P, 2 * P, R, NULL));
-  g_assert_false (ms_mapping_backend_protect (b, 8 * P, P, 0x10, NULL));
+  REFUSED (ms_mapping_backend_unmap (b, 8 * P + 1, P, NULL, &error), "start is not page-aligned");
+  REFUSED (ms_mapping_backend_unmap (b, 0, P, NULL, &error), "is not mapped");
+  REFUSED (ms_mapping_backend_unmap (b, 7 * P, 2 * P, NULL, &error), "is not mapped");
+  REFUSED (ms_mapping_backend_unmap (b, 11 * P, 2 * P, NULL, &error), "is not mapped");
+  REFUSED (ms_mapping_backend_unmap (b, top, P, NULL, &error), "not inside the reservation");
+  REFUSED (ms_mapping_backend_protect (b, 8 * P, P / 2, R, NULL, &error), "not a multiple of the page size");
+  REFUSED (ms_mapping_backend_protect (b, 0, P, R, NULL, &error), "is not mapped");
+  REFUSED (ms_mapping_backend_protect (b, 7 * P, 2 * P, R, NULL, &error), "is not mapped");
+  REFUSED (ms_mapping_backend_protect (b, 8 * P, P, 0x10, NULL, &error), "bits 0x10 are not MsProt flags");
 
   assert_kernel_agrees (f);
   g_assert_cmpuint (f->base[8 * P], ==, 0x11);
 
-  /* Through a set: the backend's refusal is a BAD_STATE error and the
-   * set stays as it was. */
+  /* Through a set: the backend's reason, after the operation and range,
+   * and the set stays as it was. */
   unaligned = ms_memory_area_new (P / 2, P, R, b);
-  g_assert_false (ms_memory_set_map (f->set, unaligned, NULL, FALSE, &error));
-  g_assert_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE);
-  g_clear_error (&error);
-  g_assert_false (ms_memory_set_protect (f->set, 8 * P, P / 2, R, NULL, &error));
-  g_assert_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE);
-  g_clear_error (&error);
+  REFUSED (ms_memory_set_map (f->set, unaligned, NULL, FALSE, &error), "start is not page-aligned");
+  REFUSED (ms_memory_set_map (f->set, unaligned, NULL, FALSE, &error), "Failed to map [");
+  REFUSED (ms_memory_set_protect (f->set, 8 * P, P / 2, R, NULL, &error),
+           "not a multiple of the page size");
   g_assert_cmpuint (ms_memory_set_get_n_areas (f->set), ==, 1);
   assert_kernel_agrees (f);
 }
@@ -586,8 +732,9 @@ test_empty (void)
 
   g_assert_null (ms_host_backend_get_base (host));
   g_assert_cmpuint (ms_host_backend_get_size (host), ==, 0);
-  g_assert_false (ms_mapping_backend_map (MS_MAPPING_BACKEND (host), 0,
-                                          ms_host_backend_get_page_size (host), R, NULL));
+  REFUSED (ms_mapping_backend_map (MS_MAPPING_BACKEND (host), 0,
+                                   ms_host_backend_get_page_size (host), R, NULL, &error),
+           "no reservation");
   g_assert_false (ms_host_backend_get_prot (host, 0, NULL));
   g_assert_null (ms_host_backend_read (host, 0, 0, &error));
   g_assert_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_INVALID_PARAM);
@@ -601,6 +748,8 @@ main (int   argc,
 
   g_test_add_func ("/host-backend/new", test_new);
   g_test_add_func ("/host-backend/large", test_large);
+  g_test_add_func ("/host-backend/huge", test_huge);
+  g_test_add_func ("/host-backend/map-count", test_map_count);
   g_test_add_func ("/host-backend/finalize", test_finalize);
   g_test_add_func ("/host-backend/empty", test_empty);
   g_test_add ("/host-backend/maps-agree", Fixture, NULL,

@@ -5,6 +5,11 @@
 
 #include "ms-test-backend.h"
 
+/* A domain of the tests' own, for reasons that are not the set's. */
+#define TEST_REASON_ERROR (test_reason_error_quark ())
+static G_DEFINE_QUARK (test-reason-error-quark, test_reason_error)
+#define TEST_REASON_NO_ROOM 7
+
 #define EXPECT_CRITICAL(expr) G_STMT_START { \
     g_test_expect_message ("Ms", G_LOG_LEVEL_CRITICAL, "*assertion*failed*"); \
     expr; \
@@ -27,6 +32,9 @@ struct _RecordingBackend
   guint64           flags;
   GObject          *page_table;
   gboolean          answer;
+  GQuark            reason_domain;     /* 0: refuse without a reason */
+  gint              reason_code;
+  gboolean          set_error_anyway;  /* a bug: TRUE with an error */
 };
 
 static void recording_backend_iface_init (MsMappingBackendInterface *iface);
@@ -41,7 +49,8 @@ record (MsMappingBackend *backend,
         guint64           start,
         guint64           size,
         guint64           flags,
-        GObject          *page_table)
+        GObject          *page_table,
+        GError          **error)
 {
   RecordingBackend *self = RECORDING_BACKEND (backend);
 
@@ -52,6 +61,10 @@ record (MsMappingBackend *backend,
   self->size = size;
   self->flags = flags;
   self->page_table = page_table;
+  if (!self->answer && self->reason_domain != 0)
+    g_set_error_literal (error, self->reason_domain, self->reason_code, "no room");
+  if (self->answer && self->set_error_anyway)
+    g_set_error_literal (error, TEST_REASON_ERROR, TEST_REASON_NO_ROOM, "set but succeeded");
   return self->answer;
 }
 
@@ -60,18 +73,20 @@ recording_backend_map (MsMappingBackend *backend,
                        guint64           start,
                        guint64           size,
                        guint64           flags,
-                       GObject          *page_table)
+                       GObject          *page_table,
+                       GError          **error)
 {
-  return record (backend, MS_TEST_CALL_MAP, start, size, flags, page_table);
+  return record (backend, MS_TEST_CALL_MAP, start, size, flags, page_table, error);
 }
 
 static gboolean
 recording_backend_unmap (MsMappingBackend *backend,
                          guint64           start,
                          guint64           size,
-                         GObject          *page_table)
+                         GObject          *page_table,
+                         GError          **error)
 {
-  return record (backend, MS_TEST_CALL_UNMAP, start, size, 0, page_table);
+  return record (backend, MS_TEST_CALL_UNMAP, start, size, 0, page_table, error);
 }
 
 static gboolean
@@ -79,9 +94,10 @@ recording_backend_protect (MsMappingBackend *backend,
                            guint64           start,
                            guint64           size,
                            guint64           new_flags,
-                           GObject          *page_table)
+                           GObject          *page_table,
+                           GError          **error)
 {
-  return record (backend, MS_TEST_CALL_PROTECT, start, size, new_flags, page_table);
+  return record (backend, MS_TEST_CALL_PROTECT, start, size, new_flags, page_table, error);
 }
 
 static void
@@ -159,28 +175,28 @@ test_wrappers (void)
   MsMappingBackend *backend = MS_MAPPING_BACKEND (rec);
   GObject *pt = G_OBJECT (table);
 
-  g_assert_true (ms_mapping_backend_map (backend, 0x1000, 0x2000, 0xff00000000000007, pt));
+  g_assert_true (ms_mapping_backend_map (backend, 0x1000, 0x2000, 0xff00000000000007, pt, NULL));
   assert_recorded (rec, 1, MS_TEST_CALL_MAP, 0x1000, 0x2000, 0xff00000000000007, pt);
-  g_assert_true (ms_mapping_backend_unmap (backend, 0x1800, 0x100, pt));
+  g_assert_true (ms_mapping_backend_unmap (backend, 0x1800, 0x100, pt, NULL));
   assert_recorded (rec, 2, MS_TEST_CALL_UNMAP, 0x1800, 0x100, 0, pt);
-  g_assert_true (ms_mapping_backend_protect (backend, 0x2000, 0x800, 5, pt));
+  g_assert_true (ms_mapping_backend_protect (backend, 0x2000, 0x800, 5, pt, NULL));
   assert_recorded (rec, 3, MS_TEST_CALL_PROTECT, 0x2000, 0x800, 5, pt);
 
   /* Whatever the arguments: the wrapper checks none of them. */
-  g_assert_true (ms_mapping_backend_map (backend, G_MAXUINT64, G_MAXUINT64, 0, NULL));
+  g_assert_true (ms_mapping_backend_map (backend, G_MAXUINT64, G_MAXUINT64, 0, NULL, NULL));
   assert_recorded (rec, 4, MS_TEST_CALL_MAP, G_MAXUINT64, G_MAXUINT64, 0, NULL);
-  g_assert_true (ms_mapping_backend_unmap (backend, 0, 0, NULL));
+  g_assert_true (ms_mapping_backend_unmap (backend, 0, 0, NULL, NULL));
   assert_recorded (rec, 5, MS_TEST_CALL_UNMAP, 0, 0, 0, NULL);
-  g_assert_true (ms_mapping_backend_protect (backend, 7, 0, G_MAXUINT64, NULL));
+  g_assert_true (ms_mapping_backend_protect (backend, 7, 0, G_MAXUINT64, NULL, NULL));
   assert_recorded (rec, 6, MS_TEST_CALL_PROTECT, 7, 0, G_MAXUINT64, NULL);
 
   /* FALSE comes back as FALSE. */
   rec->answer = FALSE;
-  g_assert_false (ms_mapping_backend_map (backend, 1, 2, 3, pt));
+  g_assert_false (ms_mapping_backend_map (backend, 1, 2, 3, pt, NULL));
   assert_recorded (rec, 7, MS_TEST_CALL_MAP, 1, 2, 3, pt);
-  g_assert_false (ms_mapping_backend_unmap (backend, 4, 5, pt));
+  g_assert_false (ms_mapping_backend_unmap (backend, 4, 5, pt, NULL));
   assert_recorded (rec, 8, MS_TEST_CALL_UNMAP, 4, 5, 0, pt);
-  g_assert_false (ms_mapping_backend_protect (backend, 6, 7, 8, pt));
+  g_assert_false (ms_mapping_backend_protect (backend, 6, 7, 8, pt, NULL));
   assert_recorded (rec, 9, MS_TEST_CALL_PROTECT, 6, 7, 8, pt);
 }
 
@@ -195,18 +211,18 @@ test_test_backend (void)
   GObject *pt = G_OBJECT (table);
   const guint8 *entries = ms_test_page_table_get_entries (table);
 
-  g_assert_true (ms_mapping_backend_map (b, 4, 4, 0x102, pt));
+  g_assert_true (ms_mapping_backend_map (b, 4, 4, 0x102, pt, NULL));
   g_assert_cmpmem (entries, 16, "\0\0\0\0\2\2\2\2\0\0\0\0\0\0\0\0", 16);
-  g_assert_false (ms_mapping_backend_map (b, 6, 4, 3, pt));
-  g_assert_true (ms_mapping_backend_protect (b, 5, 2, 7, pt));
-  g_assert_false (ms_mapping_backend_protect (b, 7, 2, 7, pt));
-  g_assert_false (ms_mapping_backend_unmap (b, 0, 5, pt));
-  g_assert_false (ms_mapping_backend_map (b, 12, 8, 1, pt));
+  g_assert_false (ms_mapping_backend_map (b, 6, 4, 3, pt, NULL));
+  g_assert_true (ms_mapping_backend_protect (b, 5, 2, 7, pt, NULL));
+  g_assert_false (ms_mapping_backend_protect (b, 7, 2, 7, pt, NULL));
+  g_assert_false (ms_mapping_backend_unmap (b, 0, 5, pt, NULL));
+  g_assert_false (ms_mapping_backend_map (b, 12, 8, 1, pt, NULL));
   g_assert_cmpmem (entries, 16, "\0\0\0\0\2\7\7\2\0\0\0\0\0\0\0\0", 16);
   ms_test_backend_fail_nth_call (backend, 2);
-  g_assert_true (ms_mapping_backend_unmap (b, 4, 1, pt));
-  g_assert_false (ms_mapping_backend_unmap (b, 5, 1, pt));
-  g_assert_true (ms_mapping_backend_unmap (b, 5, 1, pt));
+  g_assert_true (ms_mapping_backend_unmap (b, 4, 1, pt, NULL));
+  g_assert_false (ms_mapping_backend_unmap (b, 5, 1, pt, NULL));
+  g_assert_true (ms_mapping_backend_unmap (b, 5, 1, pt, NULL));
   g_assert_cmpmem (entries, 16, "\0\0\0\0\0\0\7\2\0\0\0\0\0\0\0\0", 16);
   g_assert_cmpuint (ms_test_backend_get_calls (backend)->len, ==, 9);
 }
@@ -230,10 +246,97 @@ test_missing_methods (void)
 
       /* A missing method is a FALSE, never a crash; a present one is
        * called (with no table, the mock backend succeeds). */
-      g_assert_cmpint (ms_mapping_backend_map (backend, 0, 1, 1, NULL), ==, has_map);
-      g_assert_cmpint (ms_mapping_backend_unmap (backend, 0, 1, NULL), ==, has_unmap);
-      g_assert_cmpint (ms_mapping_backend_protect (backend, 0, 1, 2, NULL), ==, has_protect);
+      g_assert_cmpint (ms_mapping_backend_map (backend, 0, 1, 1, NULL, NULL), ==, has_map);
+      g_assert_cmpint (ms_mapping_backend_unmap (backend, 0, 1, NULL, NULL), ==, has_unmap);
+      g_assert_cmpint (ms_mapping_backend_protect (backend, 0, 1, 2, NULL, NULL), ==, has_protect);
       g_assert_cmpuint (calls->len, ==, has_map + has_unmap + has_protect);
+    }
+}
+
+/* A refusal with a reason keeps its domain and code, and gains the
+ * operation and the range; one without gets BAD_STATE. The same through
+ * the wrappers and through a set. */
+static void
+test_reasons (void)
+{
+  g_autoptr(RecordingBackend) rec = g_object_new (RECORDING_TYPE_BACKEND, NULL);
+  g_autoptr(MsMemorySet) set = ms_memory_set_new ();
+  g_autoptr(MsMemoryArea) area = ms_memory_area_new (0x1000, 0x2000, 1, MS_MAPPING_BACKEND (rec));
+  MsMappingBackend *backend = MS_MAPPING_BACKEND (rec);
+  g_autoptr(GError) error = NULL;
+
+  rec->answer = FALSE;
+  rec->reason_domain = TEST_REASON_ERROR;
+  rec->reason_code = TEST_REASON_NO_ROOM;
+
+  g_assert_false (ms_mapping_backend_map (backend, 0x1000, 0x2000, 1, NULL, &error));
+  g_assert_error (error, TEST_REASON_ERROR, TEST_REASON_NO_ROOM);
+  g_assert_cmpstr (error->message, ==, "Failed to map [0x1000, 0x3000): no room");
+  g_clear_error (&error);
+
+  g_assert_false (ms_memory_set_map (set, area, NULL, FALSE, &error));
+  g_assert_error (error, TEST_REASON_ERROR, TEST_REASON_NO_ROOM);
+  g_assert_cmpstr (error->message, ==, "Failed to map [0x1000, 0x3000): no room");
+  g_clear_error (&error);
+
+  rec->answer = TRUE;
+  g_assert_true (ms_memory_set_map (set, area, NULL, FALSE, NULL));
+  rec->answer = FALSE;
+  g_assert_false (ms_memory_set_protect (set, 0x1800, 0x800, 2, NULL, &error));
+  g_assert_error (error, TEST_REASON_ERROR, TEST_REASON_NO_ROOM);
+  g_assert_cmpstr (error->message, ==, "Failed to protect [0x1800, 0x2000): no room");
+  g_clear_error (&error);
+  g_assert_false (ms_memory_set_unmap (set, 0, 0x10000, NULL, &error));
+  g_assert_error (error, TEST_REASON_ERROR, TEST_REASON_NO_ROOM);
+  g_assert_cmpstr (error->message, ==, "Failed to unmap [0x1000, 0x3000): no room");
+  g_clear_error (&error);
+  g_assert_false (ms_memory_set_clear (set, NULL, &error));
+  g_assert_error (error, TEST_REASON_ERROR, TEST_REASON_NO_ROOM);
+  g_clear_error (&error);
+  g_assert_cmpuint (ms_memory_set_get_n_areas (set), ==, 1);
+
+  /* No reason: the generic one, naming the backend. */
+  rec->reason_domain = 0;
+  g_assert_false (ms_mapping_backend_unmap (backend, 0x1000, 0x10, NULL, &error));
+  g_assert_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE);
+  g_assert_cmpstr (error->message, ==, "Failed to unmap [0x1000, 0x1010): the backend (RecordingBackend) refused");
+  g_clear_error (&error);
+  g_assert_false (ms_memory_set_unmap (set, 0x1000, 0x10, NULL, &error));
+  g_assert_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE);
+  g_assert_cmpstr (error->message, ==, "Failed to unmap [0x1000, 0x1010): the backend (RecordingBackend) refused");
+  g_clear_error (&error);
+
+  /* A backend that says TRUE but sets an error has a bug: the call
+   * succeeded, the error is dropped with a critical warning. */
+  rec->answer = TRUE;
+  rec->set_error_anyway = TRUE;
+  g_test_expect_message ("Ms", G_LOG_LEVEL_CRITICAL, "*RecordingBackend*protect*returned TRUE*set but succeeded*");
+  g_assert_true (ms_memory_set_protect (set, 0x1000, 0x1000, 3, NULL, &error));
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+}
+
+/* A missing method is a BAD_STATE error that names it. */
+static void
+test_missing_method_errors (void)
+{
+  g_autoptr(MsMappingBackend) backend = ms_test_partial_backend_new (0, NULL);
+  g_autoptr(GError) error = NULL;
+  static const char * const names[] = { "map", "unmap", "protect" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("Cannot %s [0x10, 0x20): the backend "
+                                                   "(MsTestPartialBackendNone) does not "
+                                                   "implement the %s method", names[i], names[i]);
+      gboolean done = i == 0 ? ms_mapping_backend_map (backend, 0x10, 0x10, 1, NULL, &error) :
+                      i == 1 ? ms_mapping_backend_unmap (backend, 0x10, 0x10, NULL, &error) :
+                               ms_mapping_backend_protect (backend, 0x10, 0x10, 1, NULL, &error);
+
+      g_assert_false (done);
+      g_assert_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE);
+      g_assert_cmpstr (error->message, ==, expected);
+      g_clear_error (&error);
     }
 }
 
@@ -248,15 +351,15 @@ test_preconditions (void)
   MsMappingBackend *wrong = (MsMappingBackend *) not_a_backend;
   GObject *bad_table = (GObject *) not_an_object;
 
-  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_map (NULL, 0, 1, 1, NULL)));
-  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_unmap (NULL, 0, 1, NULL)));
-  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_protect (NULL, 0, 1, 1, NULL)));
-  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_map (wrong, 0, 1, 1, NULL)));
-  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_unmap (wrong, 0, 1, NULL)));
-  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_protect (wrong, 0, 1, 1, NULL)));
-  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_map (backend, 0, 1, 1, bad_table)));
-  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_unmap (backend, 0, 1, bad_table)));
-  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_protect (backend, 0, 1, 1, bad_table)));
+  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_map (NULL, 0, 1, 1, NULL, NULL)));
+  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_unmap (NULL, 0, 1, NULL, NULL)));
+  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_protect (NULL, 0, 1, 1, NULL, NULL)));
+  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_map (wrong, 0, 1, 1, NULL, NULL)));
+  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_unmap (wrong, 0, 1, NULL, NULL)));
+  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_protect (wrong, 0, 1, 1, NULL, NULL)));
+  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_map (backend, 0, 1, 1, bad_table, NULL)));
+  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_unmap (backend, 0, 1, bad_table, NULL)));
+  EXPECT_CRITICAL (g_assert_false (ms_mapping_backend_protect (backend, 0, 1, 1, bad_table, NULL)));
 
   /* None of them reached the backend. */
   g_assert_cmpuint (rec->n_calls, ==, 0);
@@ -272,6 +375,8 @@ main (int   argc,
   g_test_add_func ("/mapping-backend/wrappers", test_wrappers);
   g_test_add_func ("/mapping-backend/test-backend", test_test_backend);
   g_test_add_func ("/mapping-backend/missing-methods", test_missing_methods);
+  g_test_add_func ("/mapping-backend/missing-method-errors", test_missing_method_errors);
+  g_test_add_func ("/mapping-backend/reasons", test_reasons);
   g_test_add_func ("/mapping-backend/preconditions", test_preconditions);
 
   return g_test_run ();

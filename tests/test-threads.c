@@ -42,7 +42,8 @@ ms_counting_backend_map (MsMappingBackend *backend,
                          guint64           start,
                          guint64           size,
                          guint64           flags,
-                         GObject          *page_table)
+                         GObject          *page_table,
+                         GError          **error)
 {
   g_atomic_int_inc (&MS_COUNTING_BACKEND (backend)->n_calls);
   return TRUE;
@@ -52,7 +53,8 @@ static gboolean
 ms_counting_backend_unmap (MsMappingBackend *backend,
                            guint64           start,
                            guint64           size,
-                           GObject          *page_table)
+                           GObject          *page_table,
+                           GError          **error)
 {
   g_atomic_int_inc (&MS_COUNTING_BACKEND (backend)->n_calls);
   return TRUE;
@@ -63,7 +65,8 @@ ms_counting_backend_protect (MsMappingBackend *backend,
                              guint64           start,
                              guint64           size,
                              guint64           new_flags,
-                             GObject          *page_table)
+                             GObject          *page_table,
+                             GError          **error)
 {
   g_atomic_int_inc (&MS_COUNTING_BACKEND (backend)->n_calls);
   return TRUE;

@@ -3,29 +3,43 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* An error domain of the test's own, for the backend's reasons. */
+errordomain TestError {
+  NO_ROOM
+}
+
 /* Logs its calls and refuses any call on the range that starts at
- * refuse_at. */
+ * refuse_at, with a reason (or, with silent, without one). */
 class LogBackend : Object, Ms.MappingBackend {
   public string[] calls = {};
   public uint64 refuse_at = uint64.MAX;
+  public bool silent = false;
   public Object? last_page_table = null;
 
-  public bool map (uint64 start, uint64 size, uint64 flags, Object? page_table) {
+  private bool answer (uint64 start) throws TestError {
+    if (start != refuse_at)
+      return true;
+    if (silent)
+      return false;
+    throw new TestError.NO_ROOM ("no room at %#llx", start);
+  }
+
+  public bool map (uint64 start, uint64 size, uint64 flags, Object? page_table) throws Error {
     calls += "map %#llx %#llx %llu".printf (start, size, flags);
     last_page_table = page_table;
-    return start != refuse_at;
+    return answer (start);
   }
 
-  public bool unmap (uint64 start, uint64 size, Object? page_table) {
+  public bool unmap (uint64 start, uint64 size, Object? page_table) throws Error {
     calls += "unmap %#llx %#llx".printf (start, size);
     last_page_table = page_table;
-    return start != refuse_at;
+    return answer (start);
   }
 
-  public bool protect (uint64 start, uint64 size, uint64 new_flags, Object? page_table) {
+  public bool protect (uint64 start, uint64 size, uint64 new_flags, Object? page_table) throws Error {
     calls += "protect %#llx %#llx %llu".printf (start, size, new_flags);
     last_page_table = page_table;
-    return start != refuse_at;
+    return answer (start);
   }
 }
 
@@ -78,11 +92,24 @@ static void test_refusal () {
     error ("%s", e.message);
   }
 
+  /* The backend's reason reaches the caller, after the operation and
+   * the range. */
   try {
     set.unmap (0x2000, 0x1000, null);
     assert_not_reached ();
+  } catch (TestError.NO_ROOM e) {
+    assert_cmpstr (e.message, CompareOperator.EQ, "Failed to unmap [0x2000, 0x3000): no room at 0x2000");
+  } catch (Error e) {
+    error ("unexpected error: %s", e.message);
+  }
+
+  /* A refusal without a reason is the set's BAD_STATE. */
+  backend.silent = true;
+  try {
+    set.protect (0x2000, 0x1000, 2, null);
+    assert_not_reached ();
   } catch (Ms.MappingError.BAD_STATE e) {
-    assert_true (e.message.contains ("0x2000"));
+    assert_true (e.message.contains ("[0x2000, 0x3000)"));
   } catch (Error e) {
     error ("unexpected error: %s", e.message);
   }

@@ -311,8 +311,9 @@ class TestMemorySet(unittest.TestCase):
         self.assertEqual([area.flags for area in self.set], [0x21, 0x22, 3, 0x24])
 
     def test_protect_with_raising(self):
-        # As without the overrides: PyGObject reports the exception and the
-        # area is left alone; the others change.
+        # The exception reaches the caller; the areas before the one it was
+        # asked about keep their new flags, that one and the rest are left
+        # alone, and update_flags is not asked again. Nothing is printed.
         olds = []
 
         def update(old):
@@ -323,11 +324,39 @@ class TestMemorySet(unittest.TestCase):
 
         stderr = io.StringIO()
         with contextlib.redirect_stderr(stderr):
-            self.assertTrue(self.set.protect_with(0x0, 0x8000, None, update))
-        self.assertIn('no flags for 2', stderr.getvalue())
-        self.assertEqual(olds, [1, 2, 3, 4])
-        self.assertEqual([area.flags for area in self.set], [7, 2, 7, 7])
+            with self.assertRaises(BackendError) as caught:
+                self.set.protect_with(0x0, 0x8000, None, update)
+        self.assertEqual(str(caught.exception), 'no flags for 2')
+        self.assertEqual(stderr.getvalue(), '')
+        self.assertEqual(olds, [1, 2])
+        self.assertEqual([area.flags for area in self.set], [7, 2, 3, 4])
 
+    def test_protect_with_keyboard_interrupt(self):
+        def update(old):
+            if old == 3:
+                raise KeyboardInterrupt
+            return old | 0x10
+
+        with self.assertRaises(KeyboardInterrupt):
+            self.set.protect_with(0x0, 0x8000, None, update)
+        self.assertEqual([area.flags for area in self.set], [0x11, 0x12, 3, 4])
+
+    def test_protect_with_invalid_results(self):
+        for result, error in ((2 ** 64, OverflowError), (-1, OverflowError),
+                              ((True, -1), OverflowError), ((True, 2 ** 64), OverflowError),
+                              ('abc', TypeError), (True, TypeError), (1.5, TypeError),
+                              ((True, 'x'), TypeError)):
+            with self.subTest(result=result):
+                memory_set = Ms.MemorySet()
+                memory_set.map(Ms.MemoryArea(0x0, 0x1000, 1, self.backend))
+                memory_set.map(Ms.MemoryArea(0x2000, 0x1000, 2, self.backend))
+                stderr = io.StringIO()
+                with contextlib.redirect_stderr(stderr):
+                    with self.assertRaises(error):
+                        memory_set.protect_with(0x0, 0x4000, None,
+                                                lambda old: 5 if old == 1 else result)
+                self.assertEqual(stderr.getvalue(), '')
+                self.assertEqual([area.flags for area in memory_set], [5, 2])
 
     def test_protect_with_not_callable(self):
         with self.assertRaises(TypeError):
@@ -335,14 +364,34 @@ class TestMemorySet(unittest.TestCase):
         self.assertEqual([area.flags for area in self.set], [1, 2, 3, 4])
 
     def test_protect_with_short_tuple(self):
-        # A 1-tuple is refused in Python (the area is left alone) instead
-        # of reaching PyGObject, which would read past its end.
-        stderr = io.StringIO()
-        with contextlib.redirect_stderr(stderr):
-            self.assertTrue(self.set.protect_with(
-                0x0, 0x8000, None, lambda old: (True,) if old == 2 else 9))
-        self.assertIn('tuple of 1 items', stderr.getvalue())
-        self.assertEqual([area.flags for area in self.set], [9, 2, 9, 9])
+        # A 1-tuple is refused in Python instead of reaching PyGObject,
+        # which would read past its end.
+        with self.assertRaisesRegex(TypeError, 'tuple of 1 items'):
+            self.set.protect_with(0x0, 0x8000, None, lambda old: (True,) if old == 2 else 9)
+        self.assertEqual([area.flags for area in self.set], [9, 2, 3, 4])
+
+    def test_foreach_raising(self):
+        seen = []
+
+        def func(area):
+            seen.append(area.start)
+            if len(seen) == 2:
+                raise ZeroDivisionError('stop')
+            return False
+
+        with self.assertRaises(ZeroDivisionError):
+            self.set.foreach(func)
+        self.assertEqual(seen, [0x0, 0x2000])
+
+    def test_load_maps_with_a_nul(self):
+        memory_set = Ms.MemorySet()
+        with self.assertRaises(GLib.Error) as caught:
+            memory_set.load_maps('1000-2000 r--p\n3000-4000 r--p\x00\n5000-6000 r--p\n',
+                                 self.backend)
+        self.assertTrue(caught.exception.matches(Ms.mapping_error_quark(),
+                                                 Ms.MappingError.PARSE))
+        self.assertTrue(caught.exception.message.startswith('Line 2: '))
+        self.assertEqual(len(memory_set), 0)
 
 
 class TestMemoryArea(unittest.TestCase):
@@ -477,9 +526,9 @@ class TestPyMappingBackend(unittest.TestCase):
                          [(0x1000, 0x3000, 1), (0x4000, 0x5000, 1)])
 
     def test_exception_with_a_caller_in_c(self):
-        # Called without the overrides (as C code would), the backend's
-        # exception goes to PyGObject, which reports it, and the call fails
-        # with the set's error.
+        # Called without the overrides (as C code would), the call fails
+        # with a GLib.Error that names the backend's exception, and nothing
+        # is printed.
         backend = RaisingBackend()
         memory_set = Ms.MemorySet()
         memory_set.map(Ms.MemoryArea(0x1000, 0x4000, 1, backend))
@@ -489,7 +538,9 @@ class TestPyMappingBackend(unittest.TestCase):
                 RawMs.MemorySet.unmap(memory_set, 0x2000, 0x1000, None)
         self.assertTrue(caught.exception.matches(
             Ms.mapping_error_quark(), Ms.MappingError.BAD_STATE))
-        self.assertIn('BackendError', stderr.getvalue())
+        self.assertEqual(caught.exception.message,
+                         'Failed to unmap [0x2000, 0x3000): BackendError: unmap [0x2000, 0x3000)')
+        self.assertEqual(stderr.getvalue(), '')
         self.assertEqual(spans(memory_set), [(0x1000, 0x5000, 1)])
 
     def test_calling_the_backend_directly(self):
@@ -551,6 +602,147 @@ class TestPyMappingBackend(unittest.TestCase):
         self.assertEqual(table.range(0x1000, 0x1000), bytes([3]) * 0x1000)
         self.assertEqual(table.range(0x2000, 0x1000), bytes(0x1000))
 
+
+
+class SwitchBackend(GObject.Object, Ms.MappingBackend):
+    """A plain backend (do_* methods) whose every method answers
+    self.answer, or raises it when it is an exception."""
+
+    def __init__(self):
+        super().__init__()
+        self.answer = True
+        self.calls = []
+
+    def _answer(self, name):
+        self.calls.append(name)
+        if isinstance(self.answer, BaseException):
+            raise self.answer
+        return self.answer
+
+    def do_map(self, start, size, flags, page_table):
+        return self._answer('map')
+
+    def do_unmap(self, start, size, page_table):
+        return self._answer('unmap')
+
+    def do_protect(self, start, size, new_flags, page_table):
+        return self._answer('protect')
+
+
+class PyBackendSwitch(Ms.PyMappingBackend):
+    """The same as a PyMappingBackend."""
+
+    def __init__(self):
+        super().__init__()
+        self.answer = True
+        self.calls = []
+
+    def _answer(self, name):
+        self.calls.append(name)
+        if isinstance(self.answer, BaseException):
+            raise self.answer
+        return self.answer
+
+    def map(self, start, size, flags, page_table):
+        return self._answer('map')
+
+    def unmap(self, start, size, page_table):
+        return self._answer('unmap')
+
+    def protect(self, start, size, new_flags, page_table):
+        return self._answer('protect')
+
+
+class TestEveryPath(unittest.TestCase):
+    """An exception raised in any backend, on any path of the set, reaches
+    the caller as the same object, and nothing is printed."""
+
+    def paths(self, memory_set, backend):
+        yield 'map', lambda: memory_set.map(Ms.MemoryArea(0x8000, 0x1000, 1, backend))
+        yield 'unmap', lambda: memory_set.unmap(0x1000, 0x800)
+        yield 'protect', lambda: memory_set.protect(0x1000, 0x800, 2)
+        yield 'protect', lambda: memory_set.protect_with(0x1000, 0x800, None, lambda old: 3)
+        yield 'unmap', lambda: memory_set.clear()
+        yield 'map', lambda: memory_set.load_maps('9000-a000 r--p\n', backend)
+        yield 'unmap', lambda: memory_set.map(Ms.MemoryArea(0x1000, 0x800, 1, backend), None, True)
+
+    def check(self, backend_class):
+        for exception in (BackendError('no'), KeyboardInterrupt(), SystemExit(3),
+                          GLib.Error('a reason', 'test-reason', 7)):
+            for index in range(7):
+                backend = backend_class()
+                memory_set = Ms.MemorySet()
+                memory_set.map(Ms.MemoryArea(0x1000, 0x2000, 1, backend))
+                name, call = list(self.paths(memory_set, backend))[index]
+                with self.subTest(exception=exception, path=index):
+                    backend.answer = exception
+                    stderr = io.StringIO()
+                    with contextlib.redirect_stderr(stderr):
+                        with self.assertRaises(type(exception)) as caught:
+                            call()
+                    self.assertIs(caught.exception, exception)
+                    self.assertEqual(stderr.getvalue(), '')
+                    self.assertEqual(backend.calls[-1], name)
+                    self.assertEqual(spans(memory_set), [(0x1000, 0x3000, 1)])
+
+    def check_results(self, backend_class, bad_results, method_name):
+        for result in bad_results:
+            backend = backend_class()
+            memory_set = Ms.MemorySet()
+            memory_set.map(Ms.MemoryArea(0x1000, 0x2000, 1, backend))
+            backend.answer = result
+            with self.subTest(result=result):
+                with self.assertRaisesRegex(TypeError, method_name % 'unmap') as caught:
+                    memory_set.unmap(0x1000, 0x1000)
+                self.assertIn(repr(result), str(caught.exception))
+                self.assertEqual(spans(memory_set), [(0x1000, 0x3000, 1)])
+
+    def test_plain_backends(self):
+        self.check(SwitchBackend)
+
+    def test_py_mapping_backends(self):
+        self.check(PyBackendSwitch)
+
+    def test_plain_backends_return_true_or_false(self):
+        self.check_results(SwitchBackend, [None, 1, 0, 'error: refused', [], 2.0],
+                           r'SwitchBackend\.do_%s must return True or False')
+
+    def test_py_mapping_backends_may_return_none(self):
+        self.check_results(PyBackendSwitch, [1, 0, 'error: refused', [], 2.0],
+                           r'PyBackendSwitch\.%s must return True or False')
+        backend = PyBackendSwitch()
+        memory_set = Ms.MemorySet()
+        backend.answer = None
+        memory_set.map(Ms.MemoryArea(0x1000, 0x2000, 1, backend))
+        self.assertEqual(len(memory_set), 1)
+
+    def test_false_is_the_sets_bad_state(self):
+        backend = SwitchBackend()
+        memory_set = Ms.MemorySet()
+        backend.answer = False
+        with self.assertRaises(GLib.Error) as caught:
+            memory_set.map(Ms.MemoryArea(0x1000, 0x2000, 1, backend))
+        self.assertTrue(caught.exception.matches(Ms.mapping_error_quark(),
+                                                 Ms.MappingError.BAD_STATE))
+        self.assertIn('refused', caught.exception.message)
+
+    def test_a_caller_in_c_gets_the_reason(self):
+        # Without the overrides in the way (as a C caller), a GLib.Error
+        # keeps its domain and code, and any other exception is named.
+        backend = SwitchBackend()
+        memory_set = Ms.MemorySet()
+        backend.answer = GLib.Error('a reason', 'test-reason', 7)
+        with self.assertRaises(GLib.Error) as caught:
+            RawMs.MemorySet.map(memory_set, Ms.MemoryArea(0x1000, 0x1000, 1, backend), None, False)
+        self.assertEqual((caught.exception.domain, caught.exception.code), ('test-reason', 7))
+        self.assertEqual(caught.exception.message, 'Failed to map [0x1000, 0x2000): a reason')
+        backend.answer = 'yes'
+        with self.assertRaises(GLib.Error) as caught:
+            RawMs.MemorySet.map(memory_set, Ms.MemoryArea(0x1000, 0x1000, 1, backend), None, False)
+        self.assertTrue(caught.exception.matches(Ms.mapping_error_quark(),
+                                                 Ms.MappingError.BAD_STATE))
+        self.assertIn("TypeError: SwitchBackend.do_map must return True or False, not 'yes'",
+                      caught.exception.message)
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)

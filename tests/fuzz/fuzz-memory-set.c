@@ -103,7 +103,8 @@ backend_call (MsMappingBackend *backend,
               guint64           start,
               guint64           size,
               guint64           flags,
-              GObject          *page_table)
+              GObject          *page_table,
+              GError          **error)
 {
   MsFuzzBackend *self = MS_FUZZ_BACKEND (backend);
   MsFuzzTable *table = self->table;
@@ -126,6 +127,10 @@ backend_call (MsMappingBackend *backend,
              ms_fuzz_call_names[kind], start, start + size);
 
   call.succeeded = table->calls->len + 1 != table->fail_at;
+  /* An injected failure says why; a call that does not fit refuses
+   * without a reason. Either way the set reports BAD_STATE. */
+  if (!call.succeeded)
+    g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE, "injected failure");
 
   /* All or nothing: refuse unless the whole range fits. */
   for (int i = first; i < last && call.succeeded; i++)
@@ -170,18 +175,20 @@ ms_fuzz_backend_map (MsMappingBackend *backend,
                      guint64           start,
                      guint64           size,
                      guint64           flags,
-                     GObject          *page_table)
+                     GObject          *page_table,
+                     GError          **error)
 {
-  return backend_call (backend, MS_FUZZ_CALL_MAP, start, size, flags, page_table);
+  return backend_call (backend, MS_FUZZ_CALL_MAP, start, size, flags, page_table, error);
 }
 
 static gboolean
 ms_fuzz_backend_unmap (MsMappingBackend *backend,
                        guint64           start,
                        guint64           size,
-                       GObject          *page_table)
+                       GObject          *page_table,
+                       GError          **error)
 {
-  return backend_call (backend, MS_FUZZ_CALL_UNMAP, start, size, 0, page_table);
+  return backend_call (backend, MS_FUZZ_CALL_UNMAP, start, size, 0, page_table, error);
 }
 
 static gboolean
@@ -189,9 +196,10 @@ ms_fuzz_backend_protect (MsMappingBackend *backend,
                          guint64           start,
                          guint64           size,
                          guint64           new_flags,
-                         GObject          *page_table)
+                         GObject          *page_table,
+                         GError          **error)
 {
-  return backend_call (backend, MS_FUZZ_CALL_PROTECT, start, size, new_flags, page_table);
+  return backend_call (backend, MS_FUZZ_CALL_PROTECT, start, size, new_flags, page_table, error);
 }
 
 static void

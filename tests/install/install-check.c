@@ -32,7 +32,8 @@ check_backend_map (MsMappingBackend *backend,
                    guint64           start,
                    guint64           size,
                    guint64           flags,
-                   GObject          *page_table)
+                   GObject          *page_table,
+                   GError          **error)
 {
   CHECK_BACKEND (backend)->n_calls++;
   return TRUE;
@@ -42,7 +43,8 @@ static gboolean
 check_backend_unmap (MsMappingBackend *backend,
                      guint64           start,
                      guint64           size,
-                     GObject          *page_table)
+                     GObject          *page_table,
+                     GError          **error)
 {
   CHECK_BACKEND (backend)->n_calls++;
   return TRUE;

@@ -46,10 +46,11 @@ def _is_address(value):
         0 <= value <= _U64_MAX
 
 
-# Exceptions raised by a PyMappingBackend method while a MemorySet method
-# called from Python runs: the backend refuses the call, the set fails it
-# with a GLib.Error, and the Python caller gets the backend's exception
-# instead. Each thread has a stack of calls in progress.
+# Exceptions raised by Python code that C called back (a backend method,
+# an update_flags or foreach function) while a MemorySet method called
+# from Python runs. C sees a refusal (a GLib.Error naming the exception);
+# the Python caller gets the exception object itself. Each thread has a
+# stack of calls in progress.
 _calls = threading.local()
 
 
@@ -61,7 +62,7 @@ def _call_stack():
 
 
 def _run(func, *args):
-    """Calls a MemorySet method, and raises what its Python backends raised."""
+    """Calls a MemorySet method, and raises what its callbacks raised."""
     stack = _call_stack()
     raised = []
     stack.append(raised)
@@ -90,6 +91,78 @@ def _record(exception):
         return False
     stack[-1].append(exception)
     return True
+
+
+def _refusal(exception):
+    """The GLib.Error that tells C a backend method refused."""
+    return GLib.Error('%s: %s' % (type(exception).__name__, exception),
+                      GLib.quark_to_string(Ms.mapping_error_quark()),
+                      int(Ms.MappingError.BAD_STATE))
+
+
+def _backend_call(name, method, args, none_is_success):
+    """Calls a Python backend method for C, and gives C its answer.
+
+    The method returns True or False (or None for success, if
+    @none_is_success). Anything else refuses with a TypeError naming it.
+    An exception refuses too: it reaches the Python caller of the set's
+    method as it is; C gets a GLib.Error that names it (a GLib.Error
+    raised by the method is itself that reason, domain and code kept).
+    """
+    try:
+        result = method(*args)
+        if result is None and none_is_success:
+            return True
+        if result is not True and result is not False:
+            raise TypeError('%s must return True or False, not %r' % (name, result))
+        return result
+    except GLib.Error as exception:
+        _record(exception)
+        raise
+    except BaseException as exception:
+        if _record(exception):
+            raise _refusal(exception) from None
+        raise _refusal(exception) from exception
+
+
+_BACKEND_METHODS = ('do_map', 'do_unmap', 'do_protect', 'do_move')
+
+
+def _wrap_backend_method(cls, name, method):
+    def wrapper(self, *args):
+        return _backend_call('%s.%s' % (cls.__name__, name), method, (self,) + args, False)
+
+    wrapper.__name__ = name
+    wrapper.__qualname__ = '%s.%s' % (cls.__qualname__, name)
+    wrapper.__doc__ = method.__doc__
+    wrapper._ms_wrapped = True
+    return wrapper
+
+
+class MappingBackend(Ms.MappingBackend):
+    """The interface a backend implements; see ``PyMappingBackend`` too.
+
+    A class deriving from ``GObject.Object`` and ``Ms.MappingBackend``
+    defines ``do_map``, ``do_unmap`` and ``do_protect`` (and ``do_move``),
+    each returning ``True`` or ``False``. With these overrides, an
+    exception such a method raises reaches the caller of the ``MemorySet``
+    method as it is, and any return value other than ``True`` or
+    ``False`` is a refusal that raises ``TypeError``.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        # Before PyGObject hooks the methods up as the interface's
+        # virtual methods, wrap them so that their answers and exceptions
+        # reach the caller.
+        for name in _BACKEND_METHODS:
+            method = cls.__dict__.get(name)
+            if callable(method) and not getattr(method, '_ms_wrapped', False):
+                setattr(cls, name, _wrap_backend_method(cls, name, method))
+        super().__init_subclass__(**kwargs)
+
+
+MappingBackend = override(MappingBackend)
+__all__.append('MappingBackend')
 
 
 class MemoryArea(Ms.MemoryArea):
@@ -209,27 +282,50 @@ class MemorySet(Ms.MemorySet):
         """Like ``protect``, with the new flags of each area computed by
         ``update_flags(old_flags, *user_data)``.
 
-        ``update_flags`` returns the new flags, or ``None`` to leave the area
+        ``update_flags`` returns the new flags, or ``None`` to leave an area
         alone; a ``(changed, new_flags)`` pair as without the overrides works
-        too. As without the overrides, an exception raised by
-        ``update_flags`` is reported on stderr and leaves that area alone.
+        too. If it raises, or returns anything else (``TypeError``, or
+        ``OverflowError`` for a number outside 0 to 2**64 - 1),
+        ``protect_with`` raises that exception: the areas before the one it
+        was asked about keep their new flags, that one and the ones after
+        it are left as they were.
         """
         if not callable(update_flags):
             raise TypeError('update_flags must be callable, not %s' %
                             type(update_flags).__name__)
+        failed = []
+
+        def flags_of(result):
+            if isinstance(result, bool) or not isinstance(result, int):
+                raise TypeError('update_flags must return the new flags (an int) '
+                                'or None, not %r' % (result,))
+            if not 0 <= result <= _U64_MAX:
+                raise OverflowError('update_flags returned %d, outside 0 to 2**64 - 1'
+                                    % result)
+            return result
 
         def update(old_flags, *data):
-            result = update_flags(old_flags, *data)
-            if result is None:
+            if failed:
                 return False, 0
-            if isinstance(result, tuple):
-                # PyGObject reads past the end of a shorter tuple.
-                if len(result) != 2:
-                    raise TypeError('update_flags returned a tuple of %d '
-                                    'items, not (changed, new_flags)' %
-                                    len(result))
-                return result
-            return True, result
+            try:
+                result = update_flags(old_flags, *data)
+                if result is None:
+                    return False, 0
+                if isinstance(result, tuple):
+                    if len(result) != 2:
+                        raise TypeError('update_flags returned a tuple of %d '
+                                        'items, not (changed, new_flags)' %
+                                        len(result))
+                    changed, new_flags = result
+                    if not changed:
+                        return False, 0
+                    return True, flags_of(new_flags)
+                return True, flags_of(result)
+            except BaseException as exception:
+                # Leave this area and the ones after it alone.
+                failed.append(exception)
+                _record(exception)
+                return False, 0
 
         return _run(super().protect_with, start, size, page_table, update,
                     *user_data)
@@ -237,12 +333,36 @@ class MemorySet(Ms.MemorySet):
     def clear(self, page_table=None):
         return _run(super().clear, page_table)
 
+    def foreach(self, func, *user_data):
+        """Calls ``func(area, *user_data)`` for each area in address order,
+        until it returns a true value; an exception it raises stops the
+        iteration and reaches the caller."""
+        def call(area, *data):
+            try:
+                return bool(func(area, *data))
+            except BaseException as exception:
+                _record(exception)
+                return True
+
+        return _run(super().foreach, call, *user_data)
+
+    def load_maps(self, text, backend, page_table=None):
+        """Maps the areas of maps text (see the C documentation); a line
+        with a NUL character is malformed, as in C, where the text would end
+        there."""
+        if isinstance(text, str) and '\0' in text:
+            line = text.count('\n', 0, text.index('\0')) + 1
+            raise GLib.Error('Line %d: the text holds a NUL character' % line,
+                             GLib.quark_to_string(Ms.mapping_error_quark()),
+                             int(Ms.MappingError.PARSE))
+        return _run(super().load_maps, text, backend, page_table)
+
 
 MemorySet = override(MemorySet)
 __all__.append('MemorySet')
 
 
-class PyMappingBackend(GObject.Object, Ms.MappingBackend):
+class PyMappingBackend(GObject.Object, MappingBackend):
     """A base class for backends written in Python.
 
     A subclass defines the methods it supports, with the arguments of the C
@@ -258,11 +378,13 @@ class PyMappingBackend(GObject.Object, Ms.MappingBackend):
     derives from ``GObject.Object`` and ``Ms.MappingBackend`` instead.)
 
     A method succeeds by returning ``True`` or nothing at all, and refuses
-    by returning ``False`` or by raising an exception; a method that is not
+    by returning ``False`` or by raising an exception; any other return
+    value is a refusal that raises ``TypeError``, and a method that is not
     defined refuses. Like every backend, a method that refuses must leave
-    things as they were. An exception raised while a ``MemorySet`` method
-    runs, called from Python, fails that call with the backend's exception
-    (instead of the ``GLib.Error`` that C callers get).
+    things as they were. An exception a method raises (``KeyboardInterrupt``
+    included) reaches the Python caller of the ``MemorySet`` method as it
+    is; a caller in C gets a ``GLib.Error`` that names it, or the
+    ``GLib.Error`` the method raised, domain and code kept.
     """
 
     # Registered as a GType of its own, MsPyMappingBackend, that implements
@@ -281,23 +403,21 @@ class PyMappingBackend(GObject.Object, Ms.MappingBackend):
                                 'instead' % (cls.__name__, name, name[3:]))
         super().__init_subclass__(**kwargs)
 
-    def _dispatch(self, method, *args):
-        try:
-            result = method(*args)
-        except Exception as exception:
-            if not _record(exception):
-                raise
-            return False
-        return result is None or bool(result)
+    def _dispatch(self, name, *args):
+        return _backend_call('%s.%s' % (type(self).__name__, name),
+                             getattr(self, name), args, True)
 
     def do_map(self, start, size, flags, page_table):
-        return self._dispatch(self.map, start, size, flags, page_table)
+        return self._dispatch('map', start, size, flags, page_table)
 
     def do_unmap(self, start, size, page_table):
-        return self._dispatch(self.unmap, start, size, page_table)
+        return self._dispatch('unmap', start, size, page_table)
 
     def do_protect(self, start, size, new_flags, page_table):
-        return self._dispatch(self.protect, start, size, new_flags, page_table)
+        return self._dispatch('protect', start, size, new_flags, page_table)
+
+    # They answer C themselves.
+    do_map._ms_wrapped = do_unmap._ms_wrapped = do_protect._ms_wrapped = True
 
     # A method a subclass does not define refuses, as a NULL C method does.
     # (Without these, self.map would be the interface's own method, which
