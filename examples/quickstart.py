@@ -7,6 +7,14 @@ import sys
 
 import gi
 
+# From an uninstalled build, `meson devenv` puts the source tree's
+# gi/overrides on the path, which a Python without PyGObject takes for
+# the gi package itself.
+if not hasattr(gi, 'require_version'):
+    sys.exit('%s: this Python (%s) has no PyGObject: install python3-gi, or run '
+             'the Python that has it (on Debian, /usr/bin/python3)'
+             % (sys.argv[0], sys.executable))
+
 gi.require_version('Ms', '1.0')
 from gi.repository import GLib, GObject, Ms  # noqa: E402
 

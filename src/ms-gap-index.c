@@ -230,14 +230,14 @@ set_exact (Bucket           *b,
 }
 
 /* A gap of one of @b's areas is now @gap. */
-static void
+static inline void
 raise_bucket (Bucket           *b,
               const GapProfile *gap)
 {
-  if (profile_covers (&b->own, gap))
+  if (G_LIKELY (profile_covers (&b->own, gap)))
     return;
 
-  b->own = profile_max (&b->own, gap);
+  b->own = profile_max_slow (&b->own, gap);
   fix_up (b);
 }
 
@@ -607,8 +607,9 @@ void
 ms_gap_index_inserted (MsGapIndex *self,
                        GTreeNode  *node)
 {
-  Bucket *b = find_bucket (self, ms_node_area (node)->start);
-  GapProfile gap = node_gap (node);
+  guint64 start = ms_node_area (node)->start;
+  Bucket *b = find_bucket (self, start);
+  GapProfile gap = gap_profile (end_before (node), start);
 
   b->n_areas++;
   raise_bucket (b, &gap);

@@ -344,10 +344,21 @@ reserve_range (MsHostBackend *self,
                guint64        start,
                guint64        end)
 {
-  if (mmap (self->base + start, end - start, PROT_NONE,
-            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED)
-    return errno;
-  return 0;
+  void *addr = self->base + start;
+  gsize size = end - start;
+
+  if (mmap (addr, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+            -1, 0) != MAP_FAILED)
+    return 0;
+
+  /* At the limit of mappings (vm.max_map_count) the kernel may refuse a
+   * new mapping even where it would merge. Taking the access away and
+   * dropping the pages needs none: the range is inaccessible, and reads
+   * as zeros once mapped again. */
+  if (errno == ENOMEM && mprotect (addr, size, PROT_NONE) == 0 &&
+      madvise (addr, size, MADV_DONTNEED) == 0)
+    return 0;
+  return errno;
 }
 
 static gboolean
@@ -655,7 +666,8 @@ ms_host_backend_get_page_size (MsHostBackend *self)
  * ms_host_backend_get_prot:
  * @self: a host backend
  * @addr: a guest address
- * @out_prot: (out) (optional): where to store the protection of the page
+ * @out_prot: (out) (optional) (transfer none): where to store the protection
+ *   of the page
  *
  * Tells whether the page that holds @addr is mapped, and with which
  * protection, as the backend was last told by a successful call.

@@ -11,9 +11,14 @@
  * One contiguous range `[start, start + size)` of an address space, with
  * one set of flags and the [iface@Ms.MappingBackend] that maps it.
  *
- * An area never changes once created. When a [class@Ms.MemorySet]
- * shrinks, splits or re-flags an area, it replaces it with new areas, so
- * an area that a caller holds keeps its values.
+ * An area that a caller holds keeps its values: when a
+ * [class@Ms.MemorySet] shrinks, splits or re-flags an area that anyone
+ * but the set holds a reference to, it replaces it with new areas. An
+ * area that only the set holds is changed in place instead, which nobody
+ * can observe: a pointer from [method@Ms.MemorySet.find] or
+ * [method@Ms.MemorySet.foreach], borrowed without a reference, stays
+ * valid only until the set next changes (take a reference with
+ * [method@Ms.MemoryArea.ref] to keep the values).
  *
  * Areas are reference counted: [method@Ms.MemoryArea.ref] and
  * [method@Ms.MemoryArea.unref].

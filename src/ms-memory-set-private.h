@@ -6,6 +6,7 @@
 #pragma once
 
 #include "memoryset.h"
+#include "ms-gap-index.h"
 
 G_BEGIN_DECLS
 
@@ -21,5 +22,10 @@ gboolean ms_memory_set_map_all (MsMemorySet         *self,
                                 GObject              *page_table,
                                 guint                *failed,
                                 GError              **error);
+
+/* For tests: aborts unless the set is idle and its gap index agrees with
+ * its tree. */
+void        ms_memory_set_check_invariants (MsMemorySet *self);
+MsGapIndex *ms_memory_set_get_gap_index    (MsMemorySet *self);
 
 G_END_DECLS

@@ -84,11 +84,6 @@ static GParamSpec *properties[N_PROPS];
 #define ADDR_FORMAT "%#" G_GINT64_MODIFIER "x"
 #define RANGE_FORMAT "[" ADDR_FORMAT ", " ADDR_FORMAT ")"
 
-/* When set (MS_DEBUG_GAP_INDEX=1 in the environment when the class is
- * initialised), the gap index is checked against the tree after every
- * change: slow, for tests. */
-static gboolean check_gap_index;
-
 static gint
 compare_keys (gconstpointer a,
               gconstpointer b,
@@ -194,17 +189,16 @@ remove_node (MsMemorySet *self,
   drop_area (self, area);
 }
 
-/* Makes the area of @node cover [its start, @end) with @flags: in place
- * when nobody else holds it, otherwise by a new area. The caller tells
- * the gap index. */
+/* Makes @area, the area of @node, cover [its start, @end) with @flags: in
+ * place when nobody else holds it, otherwise by a new area. The caller
+ * tells the gap index. */
 static void
-set_node_area (MsMemorySet *self,
-               GTreeNode   *node,
-               guint64      end,
-               guint64      flags)
+set_node_area (MsMemorySet  *self,
+               GTreeNode    *node,
+               MsMemoryArea *area,
+               guint64       end,
+               guint64       flags)
 {
-  MsMemoryArea *area = ms_node_area (node);
-
   self->last_found = NULL;
   if (area_is_private (area))
     {
@@ -228,9 +222,10 @@ reshape_node (MsMemorySet *self,
               guint64      end,
               guint64      flags)
 {
-  guint64 old_end = ms_memory_area_end (ms_node_area (node));
+  MsMemoryArea *area = ms_node_area (node);
+  guint64 old_end = ms_memory_area_end (area);
 
-  set_node_area (self, node, end, flags);
+  set_node_area (self, node, area, end, flags);
   if (end != old_end)
     ms_gap_index_end_changed (self->gaps, node, old_end);
 }
@@ -250,7 +245,7 @@ split_node (MsMemorySet *self,
   g_assert (area->start < addr && addr < ms_memory_area_end (area));
 
   upper = ms_memory_area_new_piece (area, addr, ms_memory_area_end (area), area->flags);
-  set_node_area (self, node, addr, area->flags);
+  set_node_area (self, node, area, addr, area->flags);
   return insert_area (self, upper);
 }
 
@@ -313,9 +308,6 @@ static void
 end_change (Change *change)
 {
   MsMemorySet *self = change->set;
-
-  if (G_UNLIKELY (check_gap_index))
-    ms_gap_index_check (self->gaps);
 
   /* A destructor run from here cannot change the set (it is busy), but
    * it may drop more areas: take them one at a time. */
@@ -437,12 +429,12 @@ unmap_range (MsMemorySet  *self,
       if (!backend_call (self, BACKEND_UNMAP, area, piece_start, piece_end, 0, page_table, error))
         return FALSE;
 
+      /* Only @node changes below, so @next stays valid. */
       if (piece_end < ms_memory_area_end (area))
-        split_node (self, node, piece_end);
+        next = split_node (self, node, piece_end);
+      else
+        next = g_tree_node_next (node);
 
-      /* Only @node changes below, and new areas went before @next, so
-       * @next stays valid. */
-      next = g_tree_node_next (node);
       if (area_start < piece_start)
         reshape_node (self, node, piece_start, ms_node_area (node)->flags);
       else
@@ -581,8 +573,6 @@ ms_memory_set_class_init (MsMemorySetClass *klass)
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
-
-  check_gap_index = g_strcmp0 (g_getenv ("MS_DEBUG_GAP_INDEX"), "1") == 0;
 }
 
 static void
@@ -892,6 +882,19 @@ compare_area_starts (gconstpointer a,
   guint64 y = ((const MsMemoryArea *) b)->start;
 
   return (x > y) - (x < y);
+}
+
+void
+ms_memory_set_check_invariants (MsMemorySet *self)
+{
+  g_assert (self->busy == 0 && self->dropped->len == 0);
+  ms_gap_index_check (self->gaps);
+}
+
+MsGapIndex *
+ms_memory_set_get_gap_index (MsMemorySet *self)
+{
+  return self->gaps;
 }
 
 gboolean

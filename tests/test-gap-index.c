@@ -4,14 +4,40 @@
  *
  * The set answers find_free_area from an index of its gaps, kept up to
  * date by every map, unmap, protect and clear. These tests change sets
- * at random and compare every answer with one computed by scanning the
- * areas from get_areas(). The program runs with MS_DEBUG_GAP_INDEX=1, so
- * that the set also checks its index against its tree after each change.
+ * at random and compare every answer with one found from the definition
+ * over the areas from get_areas(), and check the index against the tree
+ * after every change. Others drive the index directly on a tree of their
+ * own, to make its buckets split and merge.
  */
 
 #include "ms-test-backend.h"
+#include "ms-memory-set-private.h"
+#include "ms-gap-index.h"
 
-/* The lowest aligned fit, by a scan over the areas: the reference. */
+/* Whether [r, r + size) meets an area of @areas. */
+static gboolean
+meets_an_area (GPtrArray *areas,
+               guint64    r,
+               guint64    size)
+{
+  for (guint i = 0; i < areas->len; i++)
+    {
+      MsMemoryArea *area = areas->pdata[i];
+
+      if (ms_memory_area_get_start (area) - r < size ||
+          r - ms_memory_area_get_start (area) < ms_memory_area_get_size (area))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The answer by the definition: the lowest r, a multiple of @align, with
+ * r >= MAX (hint, limit_start), r + size <= limit_end and
+ * [r, r + size) free; none for a size that is 0 or not a multiple of
+ * the alignment, an alignment that is not a power of two, or an empty
+ * limit. The lowest such r is the first multiple of @align at or above
+ * MAX (hint, limit_start) or at or above the end of an area (the range
+ * before it was not free, or too low), so only those are tried. */
 static gboolean
 scan_free_area (MsMemorySet *set,
                 guint64      hint,
@@ -22,55 +48,39 @@ scan_free_area (MsMemorySet *set,
                 guint64     *out_start)
 {
   g_autoptr(GPtrArray) areas = ms_memory_set_get_areas (set);
-  guint64 from = MAX (hint, limit_start);
-  guint64 gap_start = 0;
-  guint i;
+  g_autoptr(GArray) candidates = g_array_new (FALSE, FALSE, sizeof (unsigned __int128));
+  unsigned __int128 from = MAX (hint, limit_start), best = 0;
+  gboolean found = FALSE;
 
-  if (size == 0 || align == 0 || (align & (align - 1)) != 0 ||
-      size % align != 0 || limit_start >= limit_end)
+  if (size == 0 || align == 0 || (align & (align - 1)) != 0 || size % align != 0 ||
+      limit_start >= limit_end)
     return FALSE;
 
-  for (i = 0; i <= areas->len; i++)
+  g_array_append_val (candidates, from);
+  for (guint i = 0; i < areas->len; i++)
     {
-      /* The gap [gap_start, gap_end]: inclusive end, so that the last
-       * one can reach 2^64 - 1. */
-      guint64 gap_last;
-      guint64 r;
+      unsigned __int128 end = ms_memory_area_get_end (areas->pdata[i]);
 
-      if (i < areas->len)
-        {
-          MsMemoryArea *area = areas->pdata[i];
-
-          if (ms_memory_area_get_start (area) == 0)
-            {
-              gap_start = ms_memory_area_get_end (area);
-              continue;
-            }
-          gap_last = ms_memory_area_get_start (area) - 1;
-        }
-      else
-        gap_last = G_MAXUINT64;
-
-      if (i > 0 && i == areas->len && gap_start == 0)
-        break;   /* the last area ends at 2^64: no gap after it */
-
-      r = MAX (gap_start, from);
-      if (r <= gap_last && r <= G_MAXUINT64 - (align - 1))
-        {
-          r = (r + align - 1) & ~(align - 1);
-          if (r >= gap_start && r <= gap_last && gap_last - r >= size - 1 &&
-              r <= limit_end && limit_end - r >= size)
-            {
-              *out_start = r;
-              return TRUE;
-            }
-        }
-
-      if (i < areas->len)
-        gap_start = ms_memory_area_get_end (areas->pdata[i]);
+      if (end >= from)
+        g_array_append_val (candidates, end);
     }
 
-  return FALSE;
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      unsigned __int128 r = g_array_index (candidates, unsigned __int128, i);
+
+      r = (r + align - 1) / align * align;
+      if (r + size <= limit_end && (!found || r < best) &&
+          !meets_an_area (areas, (guint64) r, size))
+        {
+          best = r;
+          found = TRUE;
+        }
+    }
+
+  if (found)
+    *out_start = (guint64) best;
+  return found;
 }
 
 static void
@@ -184,6 +194,7 @@ test_random_changes (void)
               g_assert_true (ms_memory_set_clear (set, NULL, NULL));
             }
 
+          ms_memory_set_check_invariants (set);
           query_at_random (set, space, 4);
         }
     }
@@ -230,6 +241,7 @@ test_many_buckets (void)
           ms_memory_set_map (set, area, NULL, TRUE, NULL);
         }
 
+      ms_memory_set_check_invariants (set);
       query_at_random (set, (guint64) n * 0x2000, 10);
       assert_same_answer (set, 0, 0x2000, 0, G_GUINT64_CONSTANT (1) << 47, 0x1000);
       assert_same_answer (set, 0, 0x4000, 0, G_GUINT64_CONSTANT (1) << 47, 0x4000);
@@ -242,7 +254,10 @@ test_many_buckets (void)
 
       g_assert_true (ms_memory_set_unmap (set, at, 0x2000 * g_test_rand_int_range (1, 6), NULL, NULL));
       if (i % 10 == 0)
-        query_at_random (set, (guint64) n * 0x2000, 10);
+        {
+          ms_memory_set_check_invariants (set);
+          query_at_random (set, (guint64) n * 0x2000, 10);
+        }
     }
 }
 
@@ -275,18 +290,85 @@ test_edges (void)
     }
 }
 
+/* The index on a tree of its own: areas inserted in order, then removed
+ * from the front, make buckets split at BUCKET_MAX and merge below
+ * BUCKET_MIN; the index agrees with the tree all along. */
+static gint
+compare_starts (gconstpointer a,
+                gconstpointer b,
+                gpointer      user_data)
+{
+  guint64 x = MS_KEY_VALUE (a), y = MS_KEY_VALUE (b);
+
+  return (x > y) - (x < y);
+}
+
+static void
+test_buckets (void)
+{
+  g_autoptr(MsTestBackend) backend = ms_test_backend_new ();
+  g_autoptr(GTree) tree = g_tree_new_full (compare_starts, NULL, NULL,
+                                           (GDestroyNotify) ms_memory_area_unref);
+  MsGapIndex *index = ms_gap_index_new (tree);
+  const guint n = 4 * MS_GAP_INDEX_BUCKET_MAX;
+  guint64 answer;
+
+  for (guint i = 0; i < n; i++)
+    {
+      /* Area i ends at (i + 1) * 4 pages, after a gap of 1, 2 or 3 pages. */
+      guint64 gap = (i % 3 + 1) * 0x1000;
+      MsMemoryArea *area = ms_memory_area_new ((guint64) i * 0x4000 + gap, 0x4000 - gap, 1,
+                                               MS_MAPPING_BACKEND (backend));
+
+      ms_gap_index_inserted (index, g_tree_insert_node (tree, MS_AREA_KEY (area), area));
+      if (i == MS_GAP_INDEX_BUCKET_MAX - 1)
+        g_assert_cmpuint (ms_gap_index_get_n_buckets (index), ==, 1);
+      if (i == MS_GAP_INDEX_BUCKET_MAX)
+        g_assert_cmpuint (ms_gap_index_get_n_buckets (index), ==, 2);
+    }
+  ms_gap_index_check (index);
+  g_assert_cmpuint (ms_gap_index_get_n_buckets (index), >=, n / MS_GAP_INDEX_BUCKET_MAX);
+  g_assert_cmpuint (ms_gap_index_get_bucket_size (index, 0x1000), ==, MS_GAP_INDEX_BUCKET_MAX / 2);
+
+  /* Every gap is shorter than 4 pages: the first fit is after the last area. */
+  g_assert_true (ms_gap_index_find (index, 0, 0x4000, G_MAXUINT64, 0x1000, &answer));
+  g_assert_cmphex (answer, ==, (guint64) n * 0x4000);
+  g_assert_true (ms_gap_index_find (index, 0, 0x1000, G_MAXUINT64, 0x1000, &answer));
+  g_assert_cmphex (answer, ==, 0);
+  g_assert_true (ms_gap_index_find_top_down (index, 0x3000, 0, (guint64) n * 0x4000, 0x1000, &answer));
+  /* The last 3-page gap: that of area n - 2 (n is a multiple of 3, plus 1). */
+  g_assert_cmpuint (n % 3, ==, 1);
+  g_assert_cmphex (answer, ==, (guint64) (n - 2) * 0x4000);
+
+  /* Remove from the front: buckets merge into their neighbours. */
+  while (g_tree_nnodes (tree) > 0)
+    {
+      GTreeNode *first = g_tree_node_first (tree);
+      guint64 start = ((MsMemoryArea *) g_tree_node_value (first))->start;
+
+      g_tree_remove (tree, MS_LOOKUP_KEY (start));
+      ms_gap_index_removed (index, start);
+      if (g_tree_nnodes (tree) % 97 == 0)
+        ms_gap_index_check (index);
+      if (g_tree_nnodes (tree) > 0)
+        g_assert_cmpuint (ms_gap_index_get_n_buckets (index), <=,
+                          1 + g_tree_nnodes (tree) / MS_GAP_INDEX_BUCKET_MIN);
+    }
+  g_assert_cmpuint (ms_gap_index_get_n_buckets (index), ==, 1);
+  ms_gap_index_check (index);
+  ms_gap_index_free (index);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
-  /* The set checks its gap index against its tree after every change. */
-  g_setenv ("MS_DEBUG_GAP_INDEX", "1", FALSE);
-
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/gap-index/random-changes", test_random_changes);
   g_test_add_func ("/gap-index/many-buckets", test_many_buckets);
   g_test_add_func ("/gap-index/edges", test_edges);
+  g_test_add_func ("/gap-index/buckets", test_buckets);
 
   return g_test_run ();
 }

@@ -13,7 +13,8 @@
  * table as it goes. All threads also map, split and drop one shared
  * area, whose backend is shared too: that backend is thread-safe (it
  * only counts, atomically). A last test hands one set from thread to
- * thread. Run it under ThreadSanitizer
+ * thread, and another gives one area to the sets of several threads,
+ * each freeing it last in turn. Run it under ThreadSanitizer
  * (-Db_sanitize=thread) to catch data races; without it, it checks the
  * results.
  */
@@ -281,6 +282,77 @@ test_threads_own_sets (void)
   g_test_message ("%d calls of the shared backend", g_atomic_int_get (&shared_backend->n_calls));
 }
 
+/* One area in the sets of several threads, each dropping it in its own
+ * time: the last one to go frees it, in whichever thread that is. Its
+ * reference count is what orders the frees after every use. */
+#define N_SHARED_ROUNDS 300
+
+typedef struct {
+  MsMemoryArea *area;      /* a reference of this worker's own */
+  guint         index;
+} SharedWorker;
+
+static gpointer
+shared_run (gpointer data)
+{
+  SharedWorker *worker = data;
+  g_autoptr(MsMemorySet) set = ms_memory_set_new ();
+  g_autoptr(MsMemoryArea) area = g_steal_pointer (&worker->area);
+  guint64 start = ms_memory_area_get_start (area);
+  MsMemoryArea *found;
+
+  g_assert_true (ms_memory_set_map (set, area, NULL, FALSE, NULL));
+  found = ms_memory_set_find (set, start);
+  g_assert_true (found == area);
+  g_assert_cmphex (ms_memory_area_get_size (found), ==, SHARED_SIZE);
+
+  /* Drop the thread's own reference first or last, and take the area
+   * out of the set by an unmap that splits it, a protect that replaces
+   * it, or a clear. */
+  if (worker->index % 2 == 0)
+    g_clear_pointer (&area, ms_memory_area_unref);
+  switch (worker->index % 3)
+    {
+    case 0:
+      g_assert_true (ms_memory_set_unmap (set, start + PAGE, PAGE, NULL, NULL));
+      break;
+    case 1:
+      g_assert_true (ms_memory_set_protect (set, start, PAGE, 3, NULL, NULL));
+      break;
+    default:
+      g_assert_true (ms_memory_set_clear (set, NULL, NULL));
+      break;
+    }
+  g_clear_pointer (&area, ms_memory_area_unref);
+  return NULL;
+}
+
+static void
+test_threads_shared_area_freed_elsewhere (void)
+{
+  g_autoptr(MsCountingBackend) backend = g_object_new (MS_TYPE_COUNTING_BACKEND, NULL);
+
+  for (guint round = 0; round < N_SHARED_ROUNDS; round++)
+    {
+      g_autoptr(MsMemoryArea) area = ms_memory_area_new (SHARED_START, SHARED_SIZE, 5,
+                                                         MS_MAPPING_BACKEND (backend));
+      SharedWorker workers[N_THREADS];
+      GThread *threads[N_THREADS];
+
+      for (guint i = 0; i < N_THREADS; i++)
+        {
+          workers[i] = (SharedWorker) { ms_memory_area_ref (area), round + i };
+          threads[i] = g_thread_new ("shared-area", shared_run, &workers[i]);
+        }
+      /* The test's reference goes while the threads run. */
+      g_clear_pointer (&area, ms_memory_area_unref);
+      for (guint i = 0; i < N_THREADS; i++)
+        g_thread_join (threads[i]);
+    }
+
+  g_assert_cmpint (g_atomic_int_get (&backend->n_calls), ==, N_SHARED_ROUNDS * N_THREADS * 2);
+}
+
 /* One set, handed from thread to thread: used by one at a time. Each
  * thread starts once the one before has been joined (GLib's GMutex and
  * GCond are futexes that ThreadSanitizer cannot see, so no queue). */
@@ -355,6 +427,7 @@ main (int   argc,
 
   g_test_add_func ("/threads/own-sets", test_threads_own_sets);
   g_test_add_func ("/threads/hand-over", test_threads_hand_over);
+  g_test_add_func ("/threads/shared-area-freed-elsewhere", test_threads_shared_area_freed_elsewhere);
 
   return g_test_run ();
 }
