@@ -42,6 +42,11 @@ G_BEGIN_DECLS
  * @MS_MAPPING_ERROR_FAULT: a read or write through
  *   [class@Ms.HostBackend] touched memory that is not mapped, or whose
  *   protection forbids the access; nothing was read or written
+ * @MS_MAPPING_ERROR_TOO_MANY_AREAS: the call would leave the set with more
+ *   areas than its [property@Ms.MemorySet:max-areas] (and than it holds
+ *   now); nothing was done
+ * @MS_MAPPING_ERROR_NOT_MAPPED: the range a call needs mapped is not
+ *   inside one area; nothing was done
  *
  * Error codes in the %MS_MAPPING_ERROR domain.
  *
@@ -55,6 +60,8 @@ typedef enum
   MS_MAPPING_ERROR_BUSY,
   MS_MAPPING_ERROR_PARSE,
   MS_MAPPING_ERROR_FAULT,
+  MS_MAPPING_ERROR_TOO_MANY_AREAS,
+  MS_MAPPING_ERROR_NOT_MAPPED,
 } MsMappingError;
 
 MS_AVAILABLE_IN_ALL

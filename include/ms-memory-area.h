@@ -29,6 +29,13 @@ MsMemoryArea     *ms_memory_area_new         (guint64           start,
                                               guint64           flags,
                                               MsMappingBackend *backend) G_GNUC_WARN_UNUSED_RESULT;
 MS_AVAILABLE_IN_ALL
+MsMemoryArea     *ms_memory_area_new_full    (guint64           start,
+                                              guint64           size,
+                                              guint64           flags,
+                                              MsMappingBackend *backend,
+                                              guint64           offset,
+                                              const char       *name) G_GNUC_WARN_UNUSED_RESULT;
+MS_AVAILABLE_IN_ALL
 MsMemoryArea     *ms_memory_area_ref         (MsMemoryArea       *self);
 MS_AVAILABLE_IN_ALL
 void              ms_memory_area_unref       (MsMemoryArea       *self);
@@ -43,6 +50,10 @@ MS_AVAILABLE_IN_ALL
 guint64           ms_memory_area_get_flags   (const MsMemoryArea *self);
 MS_AVAILABLE_IN_ALL
 MsMappingBackend *ms_memory_area_get_backend (const MsMemoryArea *self);
+MS_AVAILABLE_IN_ALL
+guint64           ms_memory_area_get_offset  (const MsMemoryArea *self);
+MS_AVAILABLE_IN_ALL
+const char       *ms_memory_area_get_name    (const MsMemoryArea *self);
 MS_AVAILABLE_IN_ALL
 gboolean          ms_memory_area_contains    (const MsMemoryArea *self,
                                               guint64             addr);

@@ -52,6 +52,22 @@ typedef gboolean (*MsUpdateFlagsFunc) (guint64   old_flags,
 typedef gboolean (*MsAreaFunc) (MsMemoryArea *area,
                                 gpointer      user_data);
 
+/**
+ * MsGapFunc:
+ * @start: the first address of a free range
+ * @size: its size
+ * @user_data: (closure): the data given to [method@Ms.MemorySet.foreach_gap]
+ *
+ * Called for each free range by [method@Ms.MemorySet.foreach_gap].
+ *
+ * Returns: %TRUE to stop, %FALSE to go on
+ *
+ * Since: 1.0
+ */
+typedef gboolean (*MsGapFunc) (guint64  start,
+                               guint64  size,
+                               gpointer user_data);
+
 MS_AVAILABLE_IN_ALL
 MsMemorySet  *ms_memory_set_new            (void) G_GNUC_WARN_UNUSED_RESULT;
 MS_AVAILABLE_IN_ALL
@@ -110,6 +126,35 @@ void          ms_memory_set_foreach        (MsMemorySet       *self,
                                             gpointer           user_data);
 MS_AVAILABLE_IN_ALL
 GPtrArray    *ms_memory_set_get_areas      (MsMemorySet       *self);
+
+MS_AVAILABLE_IN_ALL
+void          ms_memory_set_foreach_in_range   (MsMemorySet *self,
+                                                guint64      start,
+                                                guint64      size,
+                                                MsAreaFunc   func,
+                                                gpointer     user_data);
+MS_AVAILABLE_IN_ALL
+GPtrArray    *ms_memory_set_get_areas_in_range (MsMemorySet *self,
+                                                guint64      start,
+                                                guint64      size);
+MS_AVAILABLE_IN_ALL
+void          ms_memory_set_foreach_gap        (MsMemorySet *self,
+                                                guint64      start,
+                                                guint64      size,
+                                                MsGapFunc    func,
+                                                gpointer     user_data);
+MS_AVAILABLE_IN_ALL
+guint64       ms_memory_set_get_mapped_size    (MsMemorySet *self);
+MS_AVAILABLE_IN_ALL
+gboolean      ms_memory_set_get_merge_adjacent (MsMemorySet *self);
+MS_AVAILABLE_IN_ALL
+void          ms_memory_set_set_merge_adjacent (MsMemorySet *self,
+                                                gboolean     merge);
+MS_AVAILABLE_IN_ALL
+guint         ms_memory_set_get_max_areas      (MsMemorySet *self);
+MS_AVAILABLE_IN_ALL
+void          ms_memory_set_set_max_areas      (MsMemorySet *self,
+                                                guint        max_areas);
 
 MS_AVAILABLE_IN_ALL
 char         *ms_memory_set_to_string      (MsMemorySet       *self) G_GNUC_WARN_UNUSED_RESULT;

@@ -21,12 +21,15 @@ G_BEGIN_DECLS
  * @MS_PROT_READ: the memory can be read
  * @MS_PROT_WRITE: the memory can be written
  * @MS_PROT_EXEC: the memory can be executed
+ * @MS_PROT_SHARED: the memory is shared with other mappings of what backs
+ *   it (`MAP_SHARED`), not private; outside the `PROT_*` bits
  *
  * Access permissions of memory, with the values of `PROT_READ`,
- * `PROT_WRITE` and `PROT_EXEC` in `<sys/mman.h>` on Linux.
+ * `PROT_WRITE` and `PROT_EXEC` in `<sys/mman.h>` on Linux, and whether
+ * the mapping is shared.
  *
  * These are the flags [class@Ms.HostBackend] understands, and the flags
- * that [method@Ms.MemoryArea.to_string] prints as `rwx` letters. The
+ * that [method@Ms.MemoryArea.to_string] prints as `rwxs` letters. The
  * flags of a [struct@Ms.MemoryArea] are a plain 64-bit value whose
  * meaning is up to its backend; `MsProt` is one such meaning.
  *
@@ -38,6 +41,7 @@ typedef enum /*< flags >*/
   MS_PROT_READ  = 1 << 0,
   MS_PROT_WRITE = 1 << 1,
   MS_PROT_EXEC  = 1 << 2,
+  MS_PROT_SHARED = 1 << 3,
 } MsProt;
 
 G_END_DECLS

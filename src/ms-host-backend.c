@@ -99,6 +99,7 @@ typedef struct {
 } Run;
 
 #define PROT_MASK   (MS_PROT_READ | MS_PROT_WRITE | MS_PROT_EXEC)
+#define FLAGS_MASK  (PROT_MASK | MS_PROT_SHARED)
 
 G_STATIC_ASSERT (MS_PROT_READ == PROT_READ);
 G_STATIC_ASSERT (MS_PROT_WRITE == PROT_WRITE);
@@ -310,13 +311,13 @@ check_flags (guint64      flags,
              guint64      end,
              GError     **error)
 {
-  if ((flags & ~(guint64) PROT_MASK) == 0)
+  if ((flags & ~(guint64) FLAGS_MASK) == 0)
     return TRUE;
 
   g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE,
                "Cannot %s " RANGE_FORMAT " with flags " ADDR_FORMAT ": bits "
-               ADDR_FORMAT " are not MsProt flags (read, write, exec)",
-               operation, start, end, flags, flags & ~(guint64) PROT_MASK);
+               ADDR_FORMAT " are not MsProt flags (read, write, exec, shared)",
+               operation, start, end, flags, flags & ~(guint64) FLAGS_MASK);
   return FALSE;
 }
 
@@ -335,6 +336,29 @@ check_state (MsHostBackend  *self,
                "Cannot %s " RANGE_FORMAT ": %s", operation, start, end,
                mapped ? "part of the range is not mapped" : "part of the range is already mapped");
   return FALSE;
+}
+
+/* Shared memory stays shared and private memory private: mprotect
+ * cannot change that. */
+static gboolean
+check_sharing (MsHostBackend  *self,
+               guint64         start,
+               guint64         end,
+               guint64         new_flags,
+               GError        **error)
+{
+  for (GTreeNode *node = run_at_or_after (self, start);
+       node != NULL && node_run (node)->start < end;
+       node = g_tree_node_next (node))
+    if ((node_run (node)->prot ^ new_flags) & MS_PROT_SHARED)
+      {
+        g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE,
+                     "Cannot protect " RANGE_FORMAT ": memory mapped %s cannot become %s",
+                     start, end, (new_flags & MS_PROT_SHARED) ? "private" : "shared",
+                     (new_flags & MS_PROT_SHARED) ? "shared" : "private");
+        return FALSE;
+      }
+  return TRUE;
 }
 
 /* Puts [start, end) back into the reservation: inaccessible, contents
@@ -378,7 +402,8 @@ ms_host_backend_map (MsMappingBackend  *backend,
       !check_state (self, "map", start, end, FALSE, error))
     return FALSE;
 
-  if (mmap (self->base + start, size, (int) flags, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+  if (mmap (self->base + start, size, (int) (flags & PROT_MASK),
+            ((flags & MS_PROT_SHARED) != 0 ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED,
             -1, 0) == MAP_FAILED)
     {
       errsv = errno;
@@ -431,10 +456,11 @@ ms_host_backend_protect (MsMappingBackend  *backend,
 
   if (!check_range (self, "protect", start, size, error) ||
       !check_flags (new_flags, "protect", start, end, error) ||
-      !check_state (self, "protect", start, end, TRUE, error))
+      !check_state (self, "protect", start, end, TRUE, error) ||
+      !check_sharing (self, start, end, new_flags, error))
     return FALSE;
 
-  if (mprotect (self->base + start, size, (int) new_flags) != 0)
+  if (mprotect (self->base + start, size, (int) (new_flags & PROT_MASK)) != 0)
     {
       int errsv = errno;
 
@@ -447,7 +473,7 @@ ms_host_backend_protect (MsMappingBackend  *backend,
           Run *run = node_run (node);
           guint64 from = MAX (run->start, start), to = MIN (run->end, end);
 
-          mprotect (self->base + from, to - from, run->prot);
+          mprotect (self->base + from, to - from, run->prot & PROT_MASK);
         }
       return set_errno_error (error, errsv, "mprotect", "protect", start, end);
     }

@@ -28,18 +28,57 @@
 
 G_DEFINE_BOXED_TYPE (MsMemoryArea, ms_memory_area, ms_memory_area_ref, ms_memory_area_unref)
 
+static MsAreaTag *
+tag_ref (MsAreaTag *tag)
+{
+  if (tag != NULL)
+    __atomic_fetch_add (&tag->ref_count, 1, __ATOMIC_RELAXED);
+  return tag;
+}
+
+static void
+tag_unref (MsAreaTag *tag)
+{
+  if (tag != NULL && __atomic_fetch_sub (&tag->ref_count, 1, __ATOMIC_ACQ_REL) == 1)
+    {
+      g_clear_pointer (&tag->name, g_ref_string_release);
+      g_free (tag);
+    }
+}
+
+/* The tag of an area of @delta and @name, NULL when it needs none. */
+static MsAreaTag *
+tag_new (guint64     delta,
+         const char *name)
+{
+  MsAreaTag *tag;
+
+  if (delta == 0 && name == NULL)
+    return NULL;
+
+  tag = g_new (MsAreaTag, 1);
+  tag->ref_count = 1;
+  tag->delta = delta;
+  /* One copy of each name, however many areas carry it. */
+  tag->name = name != NULL ? g_ref_string_new_intern (name) : NULL;
+  return tag;
+}
+
+/* Takes the reference to @tag. */
 static MsMemoryArea *
 memory_area_alloc (guint64           start,
                    guint64           size,
                    guint64           flags,
-                   MsMappingBackend *backend)
+                   MsMappingBackend *backend,
+                   MsAreaTag        *tag)
 {
-  MsMemoryArea *self = g_new (MsMemoryArea, 1);
+  MsMemoryArea *self = g_slice_new (MsMemoryArea);
 
   self->start = start;
   self->size = size;
   self->flags = flags;
   self->backend = g_object_ref (backend);
+  self->tag = tag;
   self->ref_count = 1;
 
   return self;
@@ -52,7 +91,9 @@ memory_area_alloc (guint64           start,
  * @flags: the area's flags; their meaning is the backend's business
  * @backend: the backend that maps the area
  *
- * Creates an area covering `[start, start + size)`.
+ * Creates an area covering `[start, start + size)`, of anonymous memory:
+ * as [ctor@Ms.MemoryArea.new_full] with an offset equal to @start and no
+ * name.
  *
  * The range is checked when the area is mapped: an empty area, or one
  * that runs past the top of the address space, is refused by
@@ -70,18 +111,63 @@ ms_memory_area_new (guint64           start,
 {
   g_return_val_if_fail (MS_IS_MAPPING_BACKEND (backend), NULL);
 
-  return memory_area_alloc (start, size, flags, backend);
+  return memory_area_alloc (start, size, flags, backend, NULL);
+}
+
+/**
+ * ms_memory_area_new_full:
+ * @start: the first address of the area
+ * @size: the size of the area, in bytes
+ * @flags: the area's flags; their meaning is the backend's business
+ * @backend: the backend that maps the area
+ * @offset: the offset of @start in what backs the area (a file, say)
+ * @name: (nullable): a name for the area: a file's path, `[heap]`...
+ *
+ * Creates an area covering `[start, start + size)` that maps what backs
+ * it from @offset on, as a file mapping does.
+ *
+ * The offset and the name follow the area through every change of a
+ * set: a piece of it that starts at `p` has its backend and name and the
+ * offset `offset + (p - start)`. An area made with
+ * [ctor@Ms.MemoryArea.new] is anonymous memory, whose offset is its own
+ * address (as Linux keeps the page offsets of anonymous memory).
+ *
+ * The name is kept as given, any string; areas with equal names share
+ * one copy of it. [method@Ms.MemorySet.map] refuses an area whose
+ * `offset + size` runs past 2^64 - 1.
+ *
+ * Returns: (transfer full): a new area
+ *
+ * Since: 1.0
+ */
+MsMemoryArea *
+ms_memory_area_new_full (guint64           start,
+                         guint64           size,
+                         guint64           flags,
+                         MsMappingBackend *backend,
+                         guint64           offset,
+                         const char       *name)
+{
+  g_return_val_if_fail (MS_IS_MAPPING_BACKEND (backend), NULL);
+
+  return memory_area_alloc (start, size, flags, backend, tag_new (offset - start, name));
 }
 
 MsMemoryArea *
-ms_memory_area_new_piece (const MsMemoryArea *area,
-                          guint64             start,
-                          guint64             end,
-                          guint64             flags)
+ms_memory_area_new_like (const MsMemoryArea *area,
+                         guint64             start,
+                         guint64             size,
+                         guint64             flags,
+                         guint64             offset)
 {
-  g_assert (area->start <= start && start < end && end <= ms_memory_area_end (area));
+  MsAreaTag *tag;
 
-  return memory_area_alloc (start, end - start, flags, area->backend);
+  if (offset - start == ms_memory_area_delta (area))
+    tag = tag_ref (area->tag);
+  else
+    tag = tag_new (offset - start, ms_memory_area_name (area));
+
+  return memory_area_alloc (start, size, flags, area->backend, tag);
 }
 
 /**
@@ -119,8 +205,9 @@ ms_memory_area_unref (MsMemoryArea *self)
 
   if (__atomic_fetch_sub (&self->ref_count, 1, __ATOMIC_ACQ_REL) == 1)
     {
+      tag_unref (self->tag);
       g_object_unref (self->backend);
-      g_free (self);
+      g_slice_free (MsMemoryArea, self);
     }
 }
 
@@ -215,6 +302,44 @@ ms_memory_area_get_backend (const MsMemoryArea *self)
 }
 
 /**
+ * ms_memory_area_get_offset:
+ * @self: an area
+ *
+ * Gets the offset of the area's first address in what backs it: the
+ * offset given to [ctor@Ms.MemoryArea.new_full], moved on by the splits
+ * that made this piece; for anonymous memory, the area's own start.
+ *
+ * Returns: the offset
+ *
+ * Since: 1.0
+ */
+guint64
+ms_memory_area_get_offset (const MsMemoryArea *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->start + ms_memory_area_delta (self);
+}
+
+/**
+ * ms_memory_area_get_name:
+ * @self: an area
+ *
+ * Gets the area's name.
+ *
+ * Returns: (nullable) (transfer none): the name, or %NULL
+ *
+ * Since: 1.0
+ */
+const char *
+ms_memory_area_get_name (const MsMemoryArea *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return ms_memory_area_name (self);
+}
+
+/**
  * ms_memory_area_contains:
  * @self: an area
  * @addr: an address
@@ -239,7 +364,8 @@ ms_memory_area_contains (const MsMemoryArea *self,
  * @a: an area
  * @b: another area
  *
- * Checks whether two areas have the same start, size, flags and backend.
+ * Checks whether two areas have the same start, size, flags, backend,
+ * offset and name.
  *
  * Returns: %TRUE if the areas are equal
  *
@@ -253,21 +379,75 @@ ms_memory_area_equal (const MsMemoryArea *a,
   g_return_val_if_fail (b != NULL, FALSE);
 
   return a->start == b->start && a->size == b->size &&
-         a->flags == b->flags && a->backend == b->backend;
+         a->flags == b->flags && a->backend == b->backend &&
+         ms_memory_area_same_tag (a, b);
+}
+
+/* The column at which the kernel starts the name in /proc/<pid>/maps. */
+#define MAPS_NAME_COLUMN 73
+
+void
+ms_memory_area_append_maps_line (const MsMemoryArea *self,
+                                 GString            *text)
+{
+  const guint64 perm_bits = MS_PROT_READ | MS_PROT_WRITE | MS_PROT_EXEC | MS_PROT_SHARED;
+  const char *name = ms_memory_area_name (self);
+  gsize line_start = text->len;
+
+  g_string_append_printf (text, "%08" G_GINT64_MODIFIER "x-%08" G_GINT64_MODIFIER "x ",
+                          self->start, ms_memory_area_end (self));
+  if ((self->flags & ~perm_bits) != 0)
+    g_string_append_printf (text, "%#" G_GINT64_MODIFIER "x", self->flags);
+  else
+    g_string_append_printf (text, "%c%c%c%c",
+                            (self->flags & MS_PROT_READ) != 0 ? 'r' : '-',
+                            (self->flags & MS_PROT_WRITE) != 0 ? 'w' : '-',
+                            (self->flags & MS_PROT_EXEC) != 0 ? 'x' : '-',
+                            (self->flags & MS_PROT_SHARED) != 0 ? 's' : 'p');
+  /* Offset, then device and inode, which a set has not: as the kernel
+   * prints them for anonymous memory, with its trailing space. */
+  g_string_append_printf (text, " %08" G_GINT64_MODIFIER "x 00:00 0 ",
+                          ms_memory_area_get_offset (self));
+
+  if (name == NULL)
+    return;
+
+  /* The kernel pads to the column before the name, then writes a space. */
+  while (text->len - line_start < MAPS_NAME_COLUMN - 1)
+    g_string_append_c (text, ' ');
+  g_string_append_c (text, ' ');
+  for (const char *c = name; *c != '\0'; c++)
+    {
+      if (*c == '\n')
+        g_string_append (text, "\\012");
+      else
+        g_string_append_c (text, *c);
+    }
 }
 
 /**
  * ms_memory_area_to_string:
  * @self: an area
  *
- * Describes the area as a line of `/proc/<pid>/maps`, without the line
- * break: the start and end addresses in lowercase hexadecimal, at least
- * 8 digits each, joined by `-`, a space, and the flags.
+ * Describes the area as the kernel describes a mapping in
+ * `/proc/<pid>/maps`, without the line break:
  *
- * Flags made only of [flags@Ms.Prot] bits are printed as the kernel
- * prints permissions, `r`, `w`, `x` or `-` in turn and then `p`
- * (private), as in `00001000-00005000 rw-p`. Any other flags are
- * printed as a hexadecimal number, as in `00001000-00005000 0x10`.
+ * ```
+ * 00400000-00452000 r-xp 00000000 00:00 0                          /usr/bin/true
+ * 00651000-00652000 rw-p 00651000 00:00 0
+ * ```
+ *
+ * The start and end addresses in lowercase hexadecimal, at least 8
+ * digits each, joined by `-`; the permissions, `r`, `w`, `x` or `-` in
+ * turn for %MS_PROT_READ, %MS_PROT_WRITE and %MS_PROT_EXEC, then `s` for
+ * %MS_PROT_SHARED or `p`; the offset ([method@Ms.MemoryArea.get_offset])
+ * in hexadecimal, at least 8 digits; `00:00 0 ` for the device and inode
+ * columns, which a set does not have (with the trailing space the kernel
+ * writes); then, when the area has a name, spaces up to column 73 (from
+ * 0), as the kernel pads it, and the name, a line break in it written as
+ * `\012`. Flags with bits outside those four are printed as a
+ * hexadecimal number instead of letters, as in
+ * `00001000-00005000 0x10 00001000 00:00 0 `.
  * [method@Ms.MemorySet.load_maps] reads both forms back.
  *
  * Returns: (transfer full): a new string
@@ -277,18 +457,11 @@ ms_memory_area_equal (const MsMemoryArea *a,
 char *
 ms_memory_area_to_string (const MsMemoryArea *self)
 {
-  const guint64 prot_bits = MS_PROT_READ | MS_PROT_WRITE | MS_PROT_EXEC;
+  GString *text;
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  if ((self->flags & ~prot_bits) != 0)
-    return g_strdup_printf ("%08" G_GINT64_MODIFIER "x-%08" G_GINT64_MODIFIER "x "
-                            "%#" G_GINT64_MODIFIER "x",
-                            self->start, ms_memory_area_end (self), self->flags);
-
-  return g_strdup_printf ("%08" G_GINT64_MODIFIER "x-%08" G_GINT64_MODIFIER "x %c%c%cp",
-                          self->start, ms_memory_area_end (self),
-                          (self->flags & MS_PROT_READ) != 0 ? 'r' : '-',
-                          (self->flags & MS_PROT_WRITE) != 0 ? 'w' : '-',
-                          (self->flags & MS_PROT_EXEC) != 0 ? 'x' : '-');
+  text = g_string_new (NULL);
+  ms_memory_area_append_maps_line (self, text);
+  return g_string_free (text, FALSE);
 }

@@ -15,9 +15,8 @@ append_area (MsMemoryArea *area,
              gpointer      user_data)
 {
   GString *text = user_data;
-  g_autofree char *line = ms_memory_area_to_string (area);
 
-  g_string_append (text, line);
+  ms_memory_area_append_maps_line (area, text);
   g_string_append_c (text, '\n');
   return FALSE;
 }
@@ -27,20 +26,21 @@ append_area (MsMemoryArea *area,
  * @self: a set
  *
  * Describes the set in the layout of `/proc/<pid>/maps`: one line per
- * area, in address order, as [method@Ms.MemoryArea.to_string] prints it,
+ * area, in address order, as [method@Ms.MemoryArea.to_string] writes it,
  * each ended by a line break.
  *
  * ```
- * 00400000-00401000 r-xp
- * 00600000-00602000 rw-p
- * 7ffff000-80000000 rw-p
+ * 00400000-00401000 r-xp 00000000 00:00 0                          /usr/bin/true
+ * 00600000-00602000 rw-p 00600000 00:00 0
+ * 7ffff000-80000000 rw-p 7ffff000 00:00 0                          [stack]
  * ```
  *
- * Only the address range and the permissions of the kernel's layout are
- * printed: the offset, device, inode and path columns have no
- * counterpart in a set. Flags with bits outside [flags@Ms.Prot] are
- * printed as a hexadecimal number instead of letters. The text reads
- * back into an equal set with [method@Ms.MemorySet.load_maps].
+ * Every column is the kernel's: the range, the permissions (`s` for
+ * %MS_PROT_SHARED), the offset, `00:00 0` for the device and inode
+ * (which a set does not have), and the name padded to column 73. Flags
+ * with bits outside [flags@Ms.Prot] are printed as a hexadecimal number
+ * instead of letters. The text reads back into an equal set with
+ * [method@Ms.MemorySet.load_maps].
  *
  * Returns: (transfer full): the text; empty for an empty set
  *
@@ -60,11 +60,19 @@ ms_memory_set_to_string (MsMemorySet *self)
 }
 
 typedef struct {
-  guint64 start;
-  guint64 end;
-  guint64 flags;
-  guint   line;
+  guint64  start;
+  guint64  end;
+  guint64  flags;
+  guint64  offset;
+  char    *name;      /* owned, or NULL */
+  guint    line;
 } MapsEntry;
+
+static void
+maps_entry_clear (gpointer data)
+{
+  g_free (((MapsEntry *) data)->name);
+}
 
 static inline gboolean
 is_blank (char c)
@@ -148,24 +156,30 @@ read_flags (const char **p,
 
   *flags = (s[0] == 'r' ? MS_PROT_READ : 0) |
            (s[1] == 'w' ? MS_PROT_WRITE : 0) |
-           (s[2] == 'x' ? MS_PROT_EXEC : 0);
+           (s[2] == 'x' ? MS_PROT_EXEC : 0) |
+           (s[3] == 's' ? MS_PROT_SHARED : 0);
   *p = end;
   return TRUE;
 }
 
 /* Reads the optional columns after the permissions and the blanks
- * after them: nothing at all, or
- * offset, device and inode, then maybe a path, which is anything up to
- * the end of the line (spaces included). */
+ * after them into @entry: nothing at all (anonymous memory: the offset
+ * is the start, no name), or the offset, device and inode, then maybe a
+ * name, which is anything up to the end of the line (spaces included,
+ * `\012` for a line break, as the kernel writes it). */
 static gboolean
-read_rest (const char *p)
+read_rest (const char *p,
+           MapsEntry  *entry)
 {
   guint64 ignored;
+  GString *name;
 
+  entry->offset = entry->start;
+  entry->name = NULL;
   if (*p == '\0')
     return TRUE;
 
-  if (!read_hex (&p, &ignored) || !is_blank (*p))
+  if (!read_hex (&p, &entry->offset) || !is_blank (*p))
     return FALSE;
   skip_blanks (&p);
   if (!read_hex (&p, &ignored) || *p++ != ':' || !read_hex (&p, &ignored) || !is_blank (*p))
@@ -173,8 +187,26 @@ read_rest (const char *p)
   skip_blanks (&p);
   if (!read_decimal (&p))
     return FALSE;
+  if (*p != '\0' && !is_blank (*p))
+    return FALSE;
 
-  return *p == '\0' || is_blank (*p);
+  skip_blanks (&p);
+  if (*p == '\0')
+    return TRUE;
+
+  name = g_string_new (NULL);
+  for (; *p != '\0'; p++)
+    {
+      if (g_str_has_prefix (p, "\\012"))
+        {
+          g_string_append_c (name, '\n');
+          p += 3;
+        }
+      else
+        g_string_append_c (name, *p);
+    }
+  entry->name = g_string_free (name, FALSE);
+  return TRUE;
 }
 
 G_GNUC_PRINTF (3, 4)
@@ -241,7 +273,7 @@ parse_line (const char  *text,
     }
 
   skip_blanks (&p);
-  if (!read_rest (p))
+  if (!read_rest (p, entry))
     {
       g_autofree char *rest = quote_text (p, p + strlen (p));
 
@@ -256,6 +288,7 @@ parse_line (const char  *text,
       set_parse_error (error, line, "the range %08" G_GINT64_MODIFIER "x-%08"
                        G_GINT64_MODIFIER "x is empty or reversed",
                        entry->start, entry->end);
+      g_clear_pointer (&entry->name, g_free);
       return FALSE;
     }
 
@@ -275,26 +308,36 @@ parse_line (const char  *text,
  * [method@Ms.MemorySet.map] does without unmapping overlaps.
  *
  * A line is `start-end perms`, then optionally the kernel's columns
- * `offset dev inode` and a path, all ignored; the path runs to the end
- * of the line and may hold spaces. The addresses are hexadecimal, 1 to
- * 16 digits, and `start` must be below `end`. The permissions are four
+ * `offset dev inode` and a name. The addresses are hexadecimal, 1 to 16
+ * digits, and `start` must be below `end`. The permissions are four
  * letters `r` or `-`, `w` or `-`, `x` or `-`, then `p` or `s`, which
- * give the area's [flags@Ms.Prot] (shared and private mappings are not
- * told apart), or else a hexadecimal number after `0x`, used as the
- * flags as it is. Columns are separated by spaces or tabs; blank lines
- * are skipped, and a line may end in `\r\n`.
+ * give the area's [flags@Ms.Prot] (`s` is %MS_PROT_SHARED), or else a
+ * hexadecimal number after `0x`, used as the flags as it is. The offset
+ * (hexadecimal) is the area's offset, as [ctor@Ms.MemoryArea.new_full]
+ * takes it; the device and inode are read and left out. The name is the
+ * rest of the line after the blanks that follow the inode, spaces
+ * included (a path that ends in ` (deleted)` keeps it), with `\012`
+ * read as a line break, as the kernel writes one. A line without the
+ * offset column is anonymous memory: its offset is its start, and it
+ * has no name. Columns are separated by spaces or tabs; blank lines are
+ * skipped, and a line may end in `\r\n`.
  *
  * So both the kernel's own `/proc/<pid>/maps` and the output of
- * [method@Ms.MemorySet.to_string] read back.
+ * [method@Ms.MemorySet.to_string] read back, with every start, end,
+ * permission, offset and name as written.
  *
  * The whole text is checked before anything is mapped, and the call is
  * one change of the set: a malformed line fails it with
- * %MS_MAPPING_ERROR_PARSE, and a line whose range overlaps an area of
- * the set or of an earlier line with %MS_MAPPING_ERROR_ALREADY_EXISTS,
- * both with a message that starts with `Line N:`, and nothing is mapped.
- * If @backend refuses the area of a line, the call stops there with the
- * backend's error, prefixed with `Line N:`, and the areas of the lines
- * before it stay mapped.
+ * %MS_MAPPING_ERROR_PARSE, a line whose range overlaps an area of the
+ * set or of an earlier line with %MS_MAPPING_ERROR_ALREADY_EXISTS, and
+ * one whose offsets run past 2^64 - 1 with
+ * %MS_MAPPING_ERROR_INVALID_PARAM, all with a message that starts with
+ * `Line N:`, and nothing is mapped; so does
+ * [property@Ms.MemorySet:max-areas]. If @backend refuses the area of a
+ * line, the call stops there with the backend's error, prefixed with
+ * `Line N:`, and the areas of the lines before it stay mapped. With
+ * [property@Ms.MemorySet:merge-adjacent], the areas mapped are joined to
+ * their neighbours where they can be.
  *
  * Returns: %TRUE on success
  *
@@ -321,6 +364,7 @@ ms_memory_set_load_maps (MsMemorySet       *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   entries = g_array_new (FALSE, FALSE, sizeof (MapsEntry));
+  g_array_set_clear_func (entries, maps_entry_clear);
 
   for (p = text; *p != '\0'; )
     {
@@ -353,8 +397,9 @@ ms_memory_set_load_maps (MsMemorySet       *self,
     {
       const MapsEntry *entry = &g_array_index (entries, MapsEntry, i);
 
-      g_ptr_array_add (areas, ms_memory_area_new (entry->start, entry->end - entry->start,
-                                                  entry->flags, backend));
+      g_ptr_array_add (areas, ms_memory_area_new_full (entry->start, entry->end - entry->start,
+                                                       entry->flags, backend, entry->offset,
+                                                       entry->name));
     }
 
   if (!ms_memory_set_map_all (self, (MsMemoryArea * const *) areas->pdata, areas->len,

@@ -46,6 +46,13 @@ struct _MsMemorySet
   /* The gaps between the areas, for find_free_area(). */
   MsGapIndex *gaps;
 
+  /* The sum of the sizes of the areas, kept by the primitives. */
+  guint64 mapped_size;
+
+  /* Properties. */
+  gboolean merge_adjacent;
+  guint    max_areas;
+
   /* The area find() returned last, or NULL: lookups near the last one
    * are common. Cleared by every change of the tree. */
   MsMemoryArea *last_found;
@@ -76,6 +83,8 @@ G_DEFINE_FINAL_TYPE (MsMemorySet, ms_memory_set, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_N_AREAS,
+  PROP_MERGE_ADJACENT,
+  PROP_MAX_AREAS,
   N_PROPS
 };
 
@@ -171,6 +180,7 @@ insert_area (MsMemorySet  *self,
   GTreeNode *node = g_tree_insert_node (self->areas, MS_AREA_KEY (area), area);
 
   ms_gap_index_inserted (self->gaps, node);
+  self->mapped_size += area->size;
   self->last_found = NULL;
   return node;
 }
@@ -184,14 +194,15 @@ remove_node (MsMemorySet *self,
   guint64 start = area->start;
 
   self->last_found = NULL;
+  self->mapped_size -= area->size;
   g_tree_remove (self->areas, MS_LOOKUP_KEY (start));
   ms_gap_index_removed (self->gaps, start);
   drop_area (self, area);
 }
 
-/* Makes @area, the area of @node, cover [its start, @end) with @flags: in
- * place when nobody else holds it, otherwise by a new area. The caller
- * tells the gap index. */
+/* Makes @area, the area of @node, cover [its start, @end) with @flags
+ * (and its offset running on): in place when nobody else holds it,
+ * otherwise by a new area. The caller tells the gap index. */
 static void
 set_node_area (MsMemorySet  *self,
                GTreeNode    *node,
@@ -200,6 +211,7 @@ set_node_area (MsMemorySet  *self,
                guint64       flags)
 {
   self->last_found = NULL;
+  self->mapped_size += (end - area->start) - area->size;
   if (area_is_private (area))
     {
       area->size = end - area->start;
@@ -207,7 +219,8 @@ set_node_area (MsMemorySet  *self,
     }
   else
     {
-      MsMemoryArea *piece = ms_memory_area_new_piece (area, area->start, end, flags);
+      MsMemoryArea *piece = ms_memory_area_new_like (area, area->start, end - area->start, flags,
+                                                     ms_memory_area_offset_at (area, area->start));
 
       /* The key is the new area's own (it points into it on 32 bits). */
       g_tree_replace_node (self->areas, MS_AREA_KEY (piece), piece);
@@ -232,21 +245,74 @@ reshape_node (MsMemorySet *self,
 
 /* Splits the area of @node at @addr, strictly inside it: @node keeps
  * [start, addr), and the node returned holds [addr, end), with the same
- * flags and backend. No free range appears, so the gap index hears only
- * of the new node. */
+ * flags, backend and name, and the offset of @addr. No free range
+ * appears, so the gap index hears only of the new node. */
 static GTreeNode *
 split_node (MsMemorySet *self,
             GTreeNode   *node,
             guint64      addr)
 {
   MsMemoryArea *area = ms_node_area (node);
+  guint64 end = ms_memory_area_end (area);
   MsMemoryArea *upper;
 
-  g_assert (area->start < addr && addr < ms_memory_area_end (area));
+  g_assert (area->start < addr && addr < end);
 
-  upper = ms_memory_area_new_piece (area, addr, ms_memory_area_end (area), area->flags);
+  upper = ms_memory_area_new_like (area, addr, end - addr, area->flags,
+                                   ms_memory_area_offset_at (area, addr));
   set_node_area (self, node, area, addr, area->flags);
   return insert_area (self, upper);
+}
+
+/* Whether @b could be the part of @a after its end: they touch, have
+ * the same backend, flags and name, and the offset runs on. */
+static inline gboolean
+mergeable (const MsMemoryArea *a,
+           const MsMemoryArea *b)
+{
+  return ms_memory_area_end (a) == b->start && a->backend == b->backend &&
+         a->flags == b->flags && ms_memory_area_same_tag (a, b);
+}
+
+/* Joins the area of @next, mergeable into the area of @node, to it: one
+ * area, with the first one's start and offset. Bookkeeping only. The
+ * first one grows before the second goes, so that the gap index never
+ * sees a free range between them. */
+static void
+join_nodes (MsMemorySet *self,
+            GTreeNode   *node,
+            GTreeNode   *next)
+{
+  MsMemoryArea *area = ms_node_area (node);
+
+  g_assert (mergeable (area, ms_node_area (next)));
+
+  reshape_node (self, node, ms_memory_area_end (ms_node_area (next)), area->flags);
+  remove_node (self, next);
+}
+
+/* With merge-adjacent, joins every mergeable pair of neighbours from the
+ * area before @start to the area that starts at @end: after a change of
+ * [start, end), no other pair can have become mergeable. */
+static void
+merge_range (MsMemorySet *self,
+             guint64      start,
+             guint64      end)
+{
+  GTreeNode *node, *prev, *next;
+
+  if (!self->merge_adjacent || (node = node_at_or_after (self, start)) == NULL)
+    return;
+
+  if ((prev = g_tree_node_previous (node)) != NULL)
+    node = prev;
+  while ((next = g_tree_node_next (node)) != NULL && ms_node_area (next)->start <= end)
+    {
+      if (mergeable (ms_node_area (node), ms_node_area (next)))
+        join_nodes (self, node, next);
+      else
+        node = next;
+    }
 }
 
 /* Ends a busy stretch (a change or a foreach): if the last reference
@@ -403,6 +469,176 @@ missing:
   return ms_mapping_backend_missing (area->backend, name, start, end, error);
 }
 
+/* How many areas a call leaves, for max-areas: the pieces a call makes
+ * in and around its range, in address order, are counted as the set
+ * will hold them once merged. */
+typedef struct {
+  guint64             start;
+  guint64             end;
+  guint64             flags;
+  const MsMemoryArea *like;     /* backend, offset and name */
+  const MsMemoryArea *origin;   /* the area it is a piece of, or NULL */
+} Segment;
+
+/* A piece [start, end) of @area with @flags. */
+static inline Segment
+segment (const MsMemoryArea *area,
+         guint64             start,
+         guint64             end,
+         guint64             flags)
+{
+  return (Segment) { start, end, flags, area, area };
+}
+
+static gboolean
+segments_join (MsMemorySet   *self,
+               const Segment *a,
+               const Segment *b)
+{
+  if (a->end != b->start || a->flags != b->flags)
+    return FALSE;
+  /* Nothing splits the pieces of one area that keep the same flags... */
+  if (a->origin != NULL && a->origin == b->origin)
+    return TRUE;
+  /* ... and merge-adjacent joins mergeable neighbours. */
+  return self->merge_adjacent && a->like->backend == b->like->backend &&
+         ms_memory_area_name (a->like) == ms_memory_area_name (b->like) &&
+         ms_memory_area_offset_at (a->like, a->end) == ms_memory_area_offset_at (b->like, b->start);
+}
+
+/* The number of areas @segments, in address order, make. */
+static guint
+count_segments (MsMemorySet   *self,
+                const Segment *segments,
+                guint          n_segments)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < n_segments; i++)
+    if (i == 0 || !segments_join (self, &segments[i - 1], &segments[i]))
+      count++;
+  return count;
+}
+
+/* Whether a call that may add @worst areas at most can break the limit:
+ * when it cannot, its outcome need not be counted. */
+static inline gboolean
+limit_may_bind (MsMemorySet *self,
+                guint64      worst)
+{
+  guint n = g_tree_nnodes (self->areas);
+
+  return n + worst > MAX (self->max_areas, n);
+}
+
+/* Fails with TOO_MANY_AREAS when @outcome breaks the limit: more areas
+ * than both max-areas and the set holds now. */
+static gboolean
+check_limit (MsMemorySet  *self,
+             guint64       outcome,
+             const char   *operation,
+             guint64       start,
+             guint64       end,
+             GError      **error)
+{
+  guint n = g_tree_nnodes (self->areas);
+
+  if (outcome <= MAX (self->max_areas, n))
+    return TRUE;
+
+  g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_TOO_MANY_AREAS,
+               "Cannot %s " RANGE_FORMAT ": the set would hold %" G_GUINT64_FORMAT
+               " areas, more than its limit of %u", operation, start, end, outcome,
+               self->max_areas);
+  return FALSE;
+}
+
+/* The areas that meet [start, end): the first one's node, and how many. */
+static GTreeNode *
+nodes_in_range (MsMemorySet *self,
+                guint64      start,
+                guint64      end,
+                guint       *n_nodes)
+{
+  GTreeNode *first = node_at_or_after (self, start);
+
+  *n_nodes = 0;
+  for (GTreeNode *node = first; node != NULL && ms_node_area (node)->start < end;
+       node = g_tree_node_next (node))
+    (*n_nodes)++;
+  return *n_nodes > 0 ? first : NULL;
+}
+
+/* The outcome of unmapping [start, end), and of mapping @area there
+ * after (with @area NULL, the unmap alone): the areas in the range go,
+ * the parts of the first and last outside it stay, and @area may merge
+ * with what it touches. */
+static guint64
+outcome_of_map (MsMemorySet        *self,
+                guint64             start,
+                guint64             end,
+                const MsMemoryArea *area)
+{
+  g_autoptr(GArray) segments = g_array_new (FALSE, FALSE, sizeof (Segment));
+  GTreeNode *first, *last = NULL, *before, *after;
+  guint n_in = 0, n_around = 0;
+
+  first = nodes_in_range (self, start, end, &n_in);
+  if (first != NULL)
+    {
+      last = first;
+      for (guint i = 1; i < n_in; i++)
+        last = g_tree_node_next (last);
+      before = g_tree_node_previous (first);
+      after = g_tree_node_next (last);
+    }
+  else
+    {
+      after = node_at_or_after (self, start);
+      before = after != NULL ? g_tree_node_previous (after) : g_tree_node_last (self->areas);
+    }
+
+  if (area != NULL && before != NULL)
+    {
+      const MsMemoryArea *b = ms_node_area (before);
+      Segment seg = segment (b, b->start, ms_memory_area_end (b), b->flags);
+
+      g_array_append_val (segments, seg);
+      n_around++;
+    }
+  if (first != NULL && ms_node_area (first)->start < start)
+    {
+      const MsMemoryArea *f = ms_node_area (first);
+      Segment seg = segment (f, f->start, start, f->flags);
+
+      g_array_append_val (segments, seg);
+    }
+  if (area != NULL)
+    {
+      Segment seg = { area->start, ms_memory_area_end (area), area->flags, area, NULL };
+
+      g_array_append_val (segments, seg);
+    }
+  if (last != NULL && ms_memory_area_end (ms_node_area (last)) > end)
+    {
+      const MsMemoryArea *l = ms_node_area (last);
+      Segment seg = segment (l, end, ms_memory_area_end (l), l->flags);
+
+      g_array_append_val (segments, seg);
+    }
+  if (area != NULL && after != NULL)
+    {
+      const MsMemoryArea *a = ms_node_area (after);
+      Segment seg = segment (a, a->start, ms_memory_area_end (a), a->flags);
+
+      g_array_append_val (segments, seg);
+      n_around++;
+    }
+
+  return (guint64) g_tree_nnodes (self->areas) - n_in - n_around +
+         count_segments (self, (Segment *) (gpointer) segments->data, segments->len);
+}
+
 /* Unmaps [start, end) from the set and the backends, piece by piece:
  * each area in the range is split at the range's end, and what is inside
  * goes (the area's tail is cut off, or the area is removed). On a
@@ -446,9 +682,117 @@ unmap_range (MsMemorySet  *self,
   return TRUE;
 }
 
+/* Gives the piece [start, end) of the area of @node the flags
+ * @new_flags: the backend first, then the piece is split off and
+ * re-flagged. Returns the node of the piece. */
+static gboolean
+protect_piece (MsMemorySet  *self,
+               GTreeNode    *node,
+               guint64       start,
+               guint64       end,
+               guint64       new_flags,
+               GObject      *page_table,
+               GError      **error)
+{
+  MsMemoryArea *area = ms_node_area (node);
+  guint64 piece_start = MAX (area->start, start);
+  guint64 piece_end = MIN (ms_memory_area_end (area), end);
+
+  if (!backend_call (self, BACKEND_PROTECT, area, piece_start, piece_end, new_flags,
+                     page_table, error))
+    return FALSE;
+
+  if (piece_end < ms_memory_area_end (area))
+    split_node (self, node, piece_end);
+  if (ms_node_area (node)->start < piece_start)
+    node = split_node (self, node, piece_start);
+  reshape_node (self, node, piece_end, new_flags);
+  return TRUE;
+}
+
+/* What update_flags asked for one area of a protect_with() range. */
+typedef struct {
+  GTreeNode *node;
+  guint64    new_flags;
+  gboolean   change;
+} ProtectPlan;
+
+static inline gboolean
+ask_update (MsUpdateFlagsFunc  update_flags,
+            gpointer           user_data,
+            guint64            old_flags,
+            guint64           *new_flags)
+{
+  *new_flags = old_flags;
+  return update_flags (old_flags, new_flags, user_data) && *new_flags != old_flags;
+}
+
+/* The outcome of @plan over [start, end), its @n_plan areas in order. */
+static guint64
+outcome_of_protect (MsMemorySet       *self,
+                    guint64            start,
+                    guint64            end,
+                    const ProtectPlan *plan,
+                    guint              n_plan)
+{
+  g_autoptr(GArray) segments = g_array_new (FALSE, FALSE, sizeof (Segment));
+  GTreeNode *before = g_tree_node_previous (plan[0].node);
+  GTreeNode *after = g_tree_node_next (plan[n_plan - 1].node);
+  guint n_around = 0;
+  Segment seg;
+
+  if (before != NULL)
+    {
+      const MsMemoryArea *b = ms_node_area (before);
+
+      seg = segment (b, b->start, ms_memory_area_end (b), b->flags);
+      g_array_append_val (segments, seg);
+      n_around++;
+    }
+  for (guint i = 0; i < n_plan; i++)
+    {
+      const MsMemoryArea *area = ms_node_area (plan[i].node);
+      guint64 area_end = ms_memory_area_end (area);
+      guint64 piece_start = MAX (area->start, start), piece_end = MIN (area_end, end);
+
+      if (!plan[i].change)
+        {
+          seg = segment (area, area->start, area_end, area->flags);
+          g_array_append_val (segments, seg);
+          continue;
+        }
+      if (area->start < piece_start)
+        {
+          seg = segment (area, area->start, piece_start, area->flags);
+          g_array_append_val (segments, seg);
+        }
+      seg = segment (area, piece_start, piece_end, plan[i].new_flags);
+      g_array_append_val (segments, seg);
+      if (piece_end < area_end)
+        {
+          seg = segment (area, piece_end, area_end, area->flags);
+          g_array_append_val (segments, seg);
+        }
+    }
+  if (after != NULL)
+    {
+      const MsMemoryArea *a = ms_node_area (after);
+
+      seg = segment (a, a->start, ms_memory_area_end (a), a->flags);
+      g_array_append_val (segments, seg);
+      n_around++;
+    }
+
+  return (guint64) g_tree_nnodes (self->areas) - n_plan - n_around +
+         count_segments (self, (Segment *) (gpointer) segments->data, segments->len);
+}
+
 /* Gives each area piece in [start, end) the flags @update_flags asks
  * for, in address order: a piece that changes is split off at the
- * range's boundaries, given to its backend, and re-flagged. */
+ * range's boundaries, given to its backend, and re-flagged.
+ * @update_flags is asked about each piece as the walk reaches it; when
+ * the limit on areas may be broken, about every piece first, so that
+ * the outcome can be counted before anything changes. */
 static gboolean
 protect_range (MsMemorySet       *self,
                guint64            start,
@@ -458,32 +802,51 @@ protect_range (MsMemorySet       *self,
                gpointer           user_data,
                GError           **error)
 {
-  GTreeNode *node = node_at_or_after (self, start);
+  g_autoptr(GArray) plan = NULL;
+  GTreeNode *node;
 
+  if (limit_may_bind (self, 2))
+    {
+      guint n_nodes;
+
+      plan = g_array_new (FALSE, FALSE, sizeof (ProtectPlan));
+      for (node = nodes_in_range (self, start, end, &n_nodes); n_nodes > 0;
+           node = g_tree_node_next (node), n_nodes--)
+        {
+          ProtectPlan piece = { node, 0, FALSE };
+
+          piece.change = ask_update (update_flags, user_data, ms_node_area (node)->flags,
+                                     &piece.new_flags);
+          g_array_append_val (plan, piece);
+        }
+      if (plan->len == 0 ||
+          !check_limit (self, outcome_of_protect (self, start, end, (ProtectPlan *) (gpointer) plan->data,
+                                                  plan->len), "protect", start, end, error))
+        return plan->len == 0;
+
+      for (guint i = 0; i < plan->len; i++)
+        {
+          ProtectPlan *piece = &g_array_index (plan, ProtectPlan, i);
+
+          if (piece->change &&
+              !protect_piece (self, piece->node, start, end, piece->new_flags, page_table, error))
+            return FALSE;
+        }
+      return TRUE;
+    }
+
+  node = node_at_or_after (self, start);
   while (node != NULL && ms_node_area (node)->start < end)
     {
-      MsMemoryArea *area = ms_node_area (node);
-      guint64 old_flags = area->flags;
-      guint64 new_flags = old_flags;
-      guint64 piece_start = MAX (area->start, start);
-      guint64 piece_end = MIN (ms_memory_area_end (area), end);
       GTreeNode *here = node;
+      guint64 new_flags;
 
       /* New pieces go between @here and @node. */
       node = g_tree_node_next (node);
 
-      if (!update_flags (old_flags, &new_flags, user_data) || new_flags == old_flags)
-        continue;
-
-      if (!backend_call (self, BACKEND_PROTECT, area, piece_start, piece_end, new_flags,
-                         page_table, error))
+      if (ask_update (update_flags, user_data, ms_node_area (here)->flags, &new_flags) &&
+          !protect_piece (self, here, start, end, new_flags, page_table, error))
         return FALSE;
-
-      if (piece_end < ms_memory_area_end (area))
-        split_node (self, here, piece_end);
-      if (ms_node_area (here)->start < piece_start)
-        here = split_node (self, here, piece_start);
-      reshape_node (self, here, piece_end, new_flags);
     }
 
   return TRUE;
@@ -546,6 +909,37 @@ ms_memory_set_get_property (GObject    *object,
       g_value_set_uint (value, ms_memory_set_get_n_areas (self));
       break;
 
+    case PROP_MERGE_ADJACENT:
+      g_value_set_boolean (value, self->merge_adjacent);
+      break;
+
+    case PROP_MAX_AREAS:
+      g_value_set_uint (value, self->max_areas);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ms_memory_set_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  MsMemorySet *self = MS_MEMORY_SET (object);
+
+  switch (prop_id)
+    {
+    case PROP_MERGE_ADJACENT:
+      ms_memory_set_set_merge_adjacent (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_MAX_AREAS:
+      ms_memory_set_set_max_areas (self, g_value_get_uint (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -559,6 +953,7 @@ ms_memory_set_class_init (MsMemorySetClass *klass)
   object_class->dispose = ms_memory_set_dispose;
   object_class->finalize = ms_memory_set_finalize;
   object_class->get_property = ms_memory_set_get_property;
+  object_class->set_property = ms_memory_set_set_property;
 
   /**
    * MsMemorySet:n-areas: (getter get_n_areas)
@@ -572,6 +967,59 @@ ms_memory_set_class_init (MsMemorySetClass *klass)
                        0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
+  /**
+   * MsMemorySet:merge-adjacent: (getter get_merge_adjacent) (setter set_merge_adjacent)
+   *
+   * Whether the set joins neighbouring areas that could be one: areas
+   * that touch, with the same backend object, equal flags, equal names
+   * (both %NULL, or equal strings), and offsets that run on (the second
+   * one's offset is the first one's plus its size). The joined area has
+   * the first one's start and offset.
+   *
+   * Joining is bookkeeping only: no backend is called. When the property
+   * is on, after every call of the set, successful or not, no two
+   * neighbours in the set could be joined: the set joins what a call
+   * made joinable, and all it holds when the property is turned on. An
+   * area a caller holds never changes: joining replaces it. When the
+   * property is off, the default, nothing is joined.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MERGE_ADJACENT] =
+    g_param_spec_boolean ("merge-adjacent", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * MsMemorySet:max-areas: (getter get_max_areas) (setter set_max_areas)
+   *
+   * The number of areas the set may hold, as Linux's `vm.max_map_count`
+   * limits the mappings of a process.
+   *
+   * A call of [method@Ms.MemorySet.map], [method@Ms.MemorySet.unmap],
+   * [method@Ms.MemorySet.protect], [method@Ms.MemorySet.protect_with],
+   * [method@Ms.MemorySet.load_maps] or [method@Ms.MemorySet.remap] whose
+   * success would leave the set with more areas than both this limit and
+   * the number it holds before the call fails with
+   * %MS_MAPPING_ERROR_TOO_MANY_AREAS before any backend call, and changes
+   * nothing; the areas that [property@Ms.MemorySet:merge-adjacent] joins
+   * are counted. (A call that a backend refuses part-way keeps what was
+   * done up to that point, and may end with more areas than its success
+   * would have left.) [method@Ms.MemorySet.protect_with] asks its
+   * function about each area piece of the range once, in address order,
+   * whether the limit refuses the call or not: when the limit might be
+   * broken, about all of them before anything changes.
+   *
+   * Lowering the limit below the number of areas the set holds removes
+   * nothing; calls that add areas fail until it holds fewer.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_AREAS] =
+    g_param_spec_uint ("max-areas", NULL, NULL,
+                       0, G_MAXUINT, G_MAXUINT,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -581,6 +1029,7 @@ ms_memory_set_init (MsMemorySet *self)
   self->areas = g_tree_new_full (compare_keys, NULL, NULL, NULL);
   self->gaps = ms_gap_index_new (self->areas);
   self->dropped = g_ptr_array_new ();
+  self->max_areas = G_MAXUINT;
 }
 
 /**
@@ -614,6 +1063,120 @@ ms_memory_set_get_n_areas (MsMemorySet *self)
   g_return_val_if_fail (MS_IS_MEMORY_SET (self), 0);
 
   return g_tree_nnodes (self->areas);
+}
+
+/**
+ * ms_memory_set_get_mapped_size:
+ * @self: a set
+ *
+ * Gets the number of bytes the set maps: the sum of the sizes of its
+ * areas, kept as the set changes (O(1)).
+ *
+ * Returns: the mapped size, in bytes
+ *
+ * Since: 1.0
+ */
+guint64
+ms_memory_set_get_mapped_size (MsMemorySet *self)
+{
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), 0);
+
+  return self->mapped_size;
+}
+
+/**
+ * ms_memory_set_get_merge_adjacent: (get-property merge-adjacent)
+ * @self: a set
+ *
+ * Gets whether the set joins neighbouring areas that could be one; see
+ * [property@Ms.MemorySet:merge-adjacent].
+ *
+ * Returns: %TRUE if it does
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_set_get_merge_adjacent (MsMemorySet *self)
+{
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
+
+  return self->merge_adjacent;
+}
+
+/**
+ * ms_memory_set_set_merge_adjacent: (set-property merge-adjacent)
+ * @self: a set
+ * @merge: whether to join neighbouring areas that could be one
+ *
+ * Sets [property@Ms.MemorySet:merge-adjacent]. Turning it on joins,
+ * once, every pair of neighbours of the set that could be one.
+ *
+ * It must not be called from a backend or a callback of the same set,
+ * while the set is in the middle of a change.
+ *
+ * Since: 1.0
+ */
+void
+ms_memory_set_set_merge_adjacent (MsMemorySet *self,
+                                  gboolean     merge)
+{
+  Change change;
+
+  g_return_if_fail (MS_IS_MEMORY_SET (self));
+  g_return_if_fail (self->busy == 0);
+
+  merge = !!merge;
+  if (self->merge_adjacent == merge)
+    return;
+
+  self->merge_adjacent = merge;
+  if (merge && begin_change (self, &change, "merge", 0, G_MAXUINT64, NULL, NULL))
+    {
+      merge_range (self, 0, G_MAXUINT64);
+      end_change (&change);
+    }
+  g_object_notify_by_pspec ((GObject *) self, properties[PROP_MERGE_ADJACENT]);
+}
+
+/**
+ * ms_memory_set_get_max_areas: (get-property max-areas)
+ * @self: a set
+ *
+ * Gets the number of areas the set may hold; see
+ * [property@Ms.MemorySet:max-areas].
+ *
+ * Returns: the limit (%G_MAXUINT by default)
+ *
+ * Since: 1.0
+ */
+guint
+ms_memory_set_get_max_areas (MsMemorySet *self)
+{
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), 0);
+
+  return self->max_areas;
+}
+
+/**
+ * ms_memory_set_set_max_areas: (set-property max-areas)
+ * @self: a set
+ * @max_areas: the number of areas the set may hold
+ *
+ * Sets [property@Ms.MemorySet:max-areas].
+ *
+ * Since: 1.0
+ */
+void
+ms_memory_set_set_max_areas (MsMemorySet *self,
+                             guint        max_areas)
+{
+  g_return_if_fail (MS_IS_MEMORY_SET (self));
+
+  if (self->max_areas == max_areas)
+    return;
+
+  self->max_areas = max_areas;
+  g_object_notify_by_pspec ((GObject *) self, properties[PROP_MAX_AREAS]);
 }
 
 /**
@@ -765,6 +1328,41 @@ ms_memory_set_find_free_area (MsMemorySet *self,
                             out_start != NULL ? out_start : &candidate);
 }
 
+/* The end of @area, or FALSE with INVALID_PARAM when it is empty, or it
+ * or its offsets run past 2^64 - 1. */
+static gboolean
+check_area (const MsMemoryArea  *area,
+            guint64             *end,
+            GError             **error)
+{
+  const char *why;
+
+  if (area->size == 0)
+    why = "the area is empty";
+  else if (!range_end (area->start, area->size, end))
+    why = "it runs past the end of the address space";
+  else if (ms_memory_area_get_offset (area) > G_MAXUINT64 - area->size)
+    why = "its offsets run past 2^64 - 1";
+  else
+    return TRUE;
+
+  g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_INVALID_PARAM,
+               "Cannot map an area at " ADDR_FORMAT " of size " ADDR_FORMAT ": %s",
+               area->start, area->size, why);
+  return FALSE;
+}
+
+static gboolean
+set_overlap_error (const MsMemoryArea  *area,
+                   const char          *what,
+                   GError             **error)
+{
+  g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_ALREADY_EXISTS,
+               "Cannot map " RANGE_FORMAT ": it overlaps %s",
+               area->start, ms_memory_area_end (area), what);
+  return FALSE;
+}
+
 /**
  * ms_memory_set_map:
  * @self: a set
@@ -801,7 +1399,7 @@ ms_memory_set_map (MsMemorySet   *self,
   g_autoptr(MsMemoryArea) held = NULL;
   GTreeNode *node;
   Change change;
-  gboolean done = FALSE;
+  gboolean done = FALSE, overlap;
   guint64 end;
 
   g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
@@ -809,15 +1407,8 @@ ms_memory_set_map (MsMemorySet   *self,
   g_return_val_if_fail (page_table == NULL || G_IS_OBJECT (page_table), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (area->size == 0 || !range_end (area->start, area->size, &end))
-    {
-      g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_INVALID_PARAM,
-                   "Cannot map an area at " ADDR_FORMAT " of size " ADDR_FORMAT ": %s",
-                   area->start, area->size,
-                   area->size == 0 ? "the area is empty"
-                                   : "it runs past the end of the address space");
-      return FALSE;
-    }
+  if (!check_area (area, &end, error))
+    return FALSE;
 
   if (!begin_change (self, &change, "map", area->start, end, page_table, error))
     return FALSE;
@@ -826,19 +1417,20 @@ ms_memory_set_map (MsMemorySet   *self,
   held = ms_memory_area_ref (area);
 
   node = node_at_or_after (self, area->start);
-  if (node != NULL && ms_node_area (node)->start < end)
+  overlap = node != NULL && ms_node_area (node)->start < end;
+  if (overlap && !unmap_overlap)
     {
-      if (!unmap_overlap)
-        {
-          g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_ALREADY_EXISTS,
-                       "Cannot map " RANGE_FORMAT ": it overlaps a mapped area",
-                       area->start, end);
-          goto out;
-        }
-
-      if (!unmap_range (self, area->start, end, page_table, error))
-        goto out;
+      set_overlap_error (area, "a mapped area", error);
+      goto out;
     }
+
+  /* Splitting the areas on either side adds two at most; the area one. */
+  if (limit_may_bind (self, overlap ? 2 : 1) &&
+      !check_limit (self, outcome_of_map (self, area->start, end, area), "map", area->start, end, error))
+    goto out;
+
+  if (overlap && !unmap_range (self, area->start, end, page_table, error))
+    goto out;
 
   if (!backend_call (self, BACKEND_MAP, area, area->start, end, area->flags, page_table, error))
     goto out;
@@ -847,6 +1439,7 @@ ms_memory_set_map (MsMemorySet   *self,
   done = TRUE;
 
 out:
+  merge_range (self, area->start, end);
   end_change (&change);
   return done;
 }
@@ -860,17 +1453,6 @@ range_overlaps (MsMemorySet *self,
   GTreeNode *node = node_at_or_after (self, start);
 
   return node != NULL && ms_node_area (node)->start < end;
-}
-
-static gboolean
-set_overlap_error (const MsMemoryArea  *area,
-                   const char          *what,
-                   GError             **error)
-{
-  g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_ALREADY_EXISTS,
-               "Cannot map " RANGE_FORMAT ": it overlaps %s",
-               area->start, ms_memory_area_end (area), what);
-  return FALSE;
 }
 
 static gint
@@ -897,6 +1479,49 @@ ms_memory_set_get_gap_index (MsMemorySet *self)
   return self->gaps;
 }
 
+/* The outcome of mapping @areas, which overlap nothing: they, with the
+ * areas of the set they touch, in address order. */
+static guint64
+outcome_of_map_all (MsMemorySet          *self,
+                    GTree                *sorted)
+{
+  g_autoptr(GArray) segments = g_array_new (FALSE, FALSE, sizeof (Segment));
+  const MsMemoryArea *last_neighbour = NULL;
+  guint n_neighbours = 0;
+
+  for (GTreeNode *n = g_tree_node_first (sorted); n != NULL; n = g_tree_node_next (n))
+    {
+      const MsMemoryArea *area = g_tree_node_value (n);
+      guint64 end = ms_memory_area_end (area);
+      GTreeNode *after = node_at_or_after (self, area->start);
+      GTreeNode *before = after != NULL ? g_tree_node_previous (after) : g_tree_node_last (self->areas);
+      Segment seg = { area->start, end, area->flags, area, NULL };
+      const MsMemoryArea *neighbours[2] = {
+        before != NULL && ms_memory_area_end (ms_node_area (before)) == area->start ? ms_node_area (before) : NULL,
+        after != NULL && ms_node_area (after)->start == end ? ms_node_area (after) : NULL,
+      };
+
+      for (guint k = 0; k < 2; k++)
+        {
+          const MsMemoryArea *neighbour = neighbours[k];
+          Segment around;
+
+          if (k == 1)
+            g_array_append_val (segments, seg);
+          if (neighbour == NULL || neighbour == last_neighbour)
+            continue;
+          around = segment (neighbour, neighbour->start, ms_memory_area_end (neighbour),
+                            neighbour->flags);
+          g_array_append_val (segments, around);
+          last_neighbour = neighbour;
+          n_neighbours++;
+        }
+    }
+
+  return (guint64) g_tree_nnodes (self->areas) - n_neighbours +
+         count_segments (self, (Segment *) (gpointer) segments->data, segments->len);
+}
+
 gboolean
 ms_memory_set_map_all (MsMemorySet          *self,
                        MsMemoryArea * const *areas,
@@ -909,17 +1534,22 @@ ms_memory_set_map_all (MsMemorySet          *self,
   g_autoptr(GTree) checked = g_tree_new_full (compare_area_starts, NULL, NULL, NULL);
   Change change;
   gboolean done = TRUE;
+  guint64 end;
   guint i;
 
   for (i = 0; i < n_areas; i++)
     {
       MsMemoryArea *area = areas[i];
-      MsMemoryArea last = { .start = ms_memory_area_end (area) - 1 };
-      GTreeNode *after = g_tree_upper_bound (checked, &last);
-      GTreeNode *before = after != NULL ? g_tree_node_previous (after) : g_tree_node_last (checked);
+      MsMemoryArea last;
+      GTreeNode *after, *before;
 
       *failed = i;
-      if (range_overlaps (self, area->start, ms_memory_area_end (area)))
+      if (!check_area (area, &end, error))
+        return FALSE;
+      last.start = end - 1;
+      after = g_tree_upper_bound (checked, &last);
+      before = after != NULL ? g_tree_node_previous (after) : g_tree_node_last (checked);
+      if (range_overlaps (self, area->start, end))
         return set_overlap_error (area, "a mapped area", error);
       if (before != NULL && ms_memory_area_end (ms_node_area (before)) > area->start)
         return set_overlap_error (area, "an area given before it", error);
@@ -929,12 +1559,14 @@ ms_memory_set_map_all (MsMemorySet          *self,
   if (n_areas == 0)
     return TRUE;
 
+  *failed = 0;
   if (!begin_change (self, &change, "map", areas[0]->start, ms_memory_area_end (areas[0]),
                      page_table, error))
-    {
-      *failed = 0;
-      return FALSE;
-    }
+    return FALSE;
+
+  done = !limit_may_bind (self, n_areas) ||
+         check_limit (self, outcome_of_map_all (self, checked), "map",
+                      areas[0]->start, ms_memory_area_end (areas[0]), error);
 
   for (i = 0; i < n_areas && done; i++)
     {
@@ -946,6 +1578,9 @@ ms_memory_set_map_all (MsMemorySet          *self,
       if (done)
         insert_area (self, ms_memory_area_ref (area));
     }
+
+  for (guint j = 0; j < i; j++)
+    merge_range (self, areas[j]->start, ms_memory_area_end (areas[j]));
 
   end_change (&change);
   return done;
@@ -999,7 +1634,10 @@ ms_memory_set_unmap (MsMemorySet  *self,
   if (!begin_change (self, &change, "unmap", start, end, page_table, error))
     return FALSE;
 
-  done = unmap_range (self, start, end, page_table, error);
+  /* Splitting an area in two adds one. */
+  done = (!limit_may_bind (self, 1) ||
+          check_limit (self, outcome_of_map (self, start, end, NULL), "unmap", start, end, error)) &&
+         unmap_range (self, start, end, page_table, error);
   end_change (&change);
 
   return done;
@@ -1102,6 +1740,7 @@ ms_memory_set_protect_with (MsMemorySet        *self,
     return FALSE;
 
   done = protect_range (self, start, end, page_table, update_flags, user_data, error);
+  merge_range (self, start, end);
   end_change (&change);
 
   return done;
@@ -1171,6 +1810,7 @@ ms_memory_set_clear (MsMemorySet  *self,
       g_tree_foreach (self->areas, collect_area, self->dropped);
       g_tree_remove_all (self->areas);
       ms_gap_index_clear (self->gaps);
+      self->mapped_size = 0;
     }
   else
     {
@@ -1254,4 +1894,146 @@ ms_memory_set_get_areas (MsMemorySet *self)
     g_ptr_array_add (areas, ms_node_area (node));
 
   return areas;
+}
+
+/* The end of the range [start, start + size) of a query: clamped at
+ * 2^64 - 1, the last address no area holds, as overlaps() does. */
+static inline guint64
+query_end (guint64 start,
+           guint64 size)
+{
+  guint64 end;
+
+  return range_end (start, size, &end) ? end : G_MAXUINT64;
+}
+
+/**
+ * ms_memory_set_foreach_in_range:
+ * @self: a set
+ * @start: the first address of the range
+ * @size: the size of the range
+ * @func: (scope call) (closure user_data): called for each area
+ * @user_data: data for @func
+ *
+ * Calls @func for each area that meets `[start, start + size)`, whole, in
+ * address order, until it returns %TRUE. An empty range meets nothing; a
+ * range that runs past the top of the address space is taken to end
+ * there. The cost is O(log n + k) for k areas in the range.
+ *
+ * The set cannot change while @func runs: a change asked for from @func
+ * fails with %MS_MAPPING_ERROR_BUSY.
+ *
+ * Since: 1.0
+ */
+void
+ms_memory_set_foreach_in_range (MsMemorySet *self,
+                                guint64      start,
+                                guint64      size,
+                                MsAreaFunc   func,
+                                gpointer     user_data)
+{
+  guint64 end = query_end (start, size);
+
+  g_return_if_fail (MS_IS_MEMORY_SET (self));
+  g_return_if_fail (func != NULL);
+
+  if (size == 0)
+    return;
+
+  self->busy++;
+  for (GTreeNode *node = node_at_or_after (self, start);
+       node != NULL && ms_node_area (node)->start < end;
+       node = g_tree_node_next (node))
+    if (func (ms_node_area (node), user_data))
+      break;
+  leave_busy (self);
+}
+
+static gboolean
+add_area (MsMemoryArea *area,
+          gpointer      user_data)
+{
+  g_ptr_array_add (user_data, area);
+  return FALSE;
+}
+
+/**
+ * ms_memory_set_get_areas_in_range:
+ * @self: a set
+ * @start: the first address of the range
+ * @size: the size of the range
+ *
+ * Gets the areas that meet `[start, start + size)`, whole, in address
+ * order, as [method@Ms.MemorySet.foreach_in_range] finds them.
+ *
+ * The array is the caller's; the areas in it belong to the set, and stay
+ * valid until the set changes.
+ *
+ * Returns: (transfer container) (element-type MsMemoryArea): the areas
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+ms_memory_set_get_areas_in_range (MsMemorySet *self,
+                                  guint64      start,
+                                  guint64      size)
+{
+  GPtrArray *areas;
+
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), NULL);
+
+  areas = g_ptr_array_new ();
+  ms_memory_set_foreach_in_range (self, start, size, add_area, areas);
+  return areas;
+}
+
+/**
+ * ms_memory_set_foreach_gap:
+ * @self: a set
+ * @start: the first address of the range
+ * @size: the size of the range
+ * @func: (scope call) (closure user_data): called for each free range
+ * @user_data: data for @func
+ *
+ * Calls @func for each free range inside `[start, start + size)`, clipped
+ * to it, in address order, until it returns %TRUE. An empty range has no
+ * free range; a range that runs past the top of the address space is
+ * taken to end there. The cost is O(log n + k) for k areas in the range.
+ *
+ * The set cannot change while @func runs: a change asked for from @func
+ * fails with %MS_MAPPING_ERROR_BUSY.
+ *
+ * Since: 1.0
+ */
+void
+ms_memory_set_foreach_gap (MsMemorySet *self,
+                           guint64      start,
+                           guint64      size,
+                           MsGapFunc    func,
+                           gpointer     user_data)
+{
+  guint64 end = query_end (start, size);
+  guint64 cursor = start;
+  gboolean stop = FALSE;
+
+  g_return_if_fail (MS_IS_MEMORY_SET (self));
+  g_return_if_fail (func != NULL);
+
+  if (size == 0)
+    return;
+
+  self->busy++;
+  for (GTreeNode *node = node_at_or_after (self, start);
+       node != NULL && ms_node_area (node)->start < end && !stop;
+       node = g_tree_node_next (node))
+    {
+      MsMemoryArea *area = ms_node_area (node);
+
+      if (area->start > cursor)
+        stop = func (cursor, area->start - cursor, user_data);
+      cursor = MAX (cursor, ms_memory_area_end (area));
+    }
+  if (!stop && cursor < end)
+    func (cursor, end - cursor, user_data);
+  leave_busy (self);
 }

@@ -159,8 +159,9 @@ static void test_host_backend () {
     assert_true (host.get_prot (2 * page, out prot));
     assert_true (prot == Ms.Prot.READ);
     assert_cmpstr (set.to_string (), CompareOperator.EQ,
-                   "%08llx-%08llx rw-p\n%08llx-%08llx r--p\n%08llx-%08llx rw-p\n".printf (
-                     page, 2 * page, 2 * page, 3 * page, 3 * page, 5 * page));
+                   ("%08llx-%08llx rw-p %08llx 00:00 0 \n%08llx-%08llx r--p %08llx 00:00 0 \n"
+                    + "%08llx-%08llx rw-p %08llx 00:00 0 \n").printf (
+                     page, 2 * page, page, 2 * page, 3 * page, 2 * page, 3 * page, 5 * page, 3 * page));
     set.clear (null);
     assert_false (host.get_prot (2 * page, out prot));
   } catch (Error e) {

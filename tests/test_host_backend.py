@@ -92,8 +92,8 @@ class HostBackendTest(unittest.TestCase):
     def test_maps_text(self):
         self.map(0, self.page, Ms.Prot.READ | Ms.Prot.EXEC)
         self.map(4 * self.page, 2 * self.page, RW)
-        expected = ('00000000-%08x r-xp\n%08x-%08x rw-p\n'
-                    % (self.page, 4 * self.page, 6 * self.page))
+        expected = ('00000000-%08x r-xp 00000000 00:00 0 \n%08x-%08x rw-p %08x 00:00 0 \n'
+                    % (self.page, 4 * self.page, 6 * self.page, 4 * self.page))
         self.assertEqual(self.set.to_string(), expected)
 
         # Read back through the same backend, on real memory.

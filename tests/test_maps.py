@@ -37,9 +37,13 @@ class MapsTest(unittest.TestCase):
         backend = NullBackend()
         area = Ms.MemoryArea.new(0x400000, 0x1000,
                                  int(Ms.Prot.READ | Ms.Prot.EXEC), backend)
-        self.assertEqual(area.to_string(), '00400000-00401000 r-xp')
+        self.assertEqual(area.to_string(), '00400000-00401000 r-xp 00400000 00:00 0 ')
         area = Ms.MemoryArea.new(0x1000, 0x1000, 0x10, backend)
-        self.assertEqual(area.to_string(), '00001000-00002000 0x10')
+        self.assertEqual(area.to_string(), '00001000-00002000 0x10 00001000 00:00 0 ')
+        area = Ms.MemoryArea.new_full(0x1000, 0x1000, int(Ms.Prot.READ | Ms.Prot.SHARED), backend,
+                                      0x5000, '/tmp/x y')
+        self.assertEqual(area.to_string(), '00001000-00002000 r--s 00005000 00:00 0' + ' ' * 34
+                         + '/tmp/x y')
 
     def test_proc_self_round_trip(self):
         with open('/proc/self/maps') as f:
@@ -51,13 +55,17 @@ class MapsTest(unittest.TestCase):
         lines = [line for line in text.splitlines() if line]
         self.assertEqual(first.get_n_areas(), len(lines))
         self.assertEqual(backend.maps, len(lines))
-        for line, (start, end, flags) in zip(lines, areas(first)):
-            span, perms = line.split()[:2]
-            self.assertEqual(span, '%08x-%08x' % (start, end))
+        for line, area in zip(lines, first.get_areas()):
+            span, perms, offset = line.split()[:3]
+            name = line.split(None, 5)[5] if len(line.split(None, 5)) > 5 else None
+            self.assertEqual(span, '%08x-%08x' % (area.get_start(), area.get_end()))
             want = ((Ms.Prot.READ if perms[0] == 'r' else 0) |
                     (Ms.Prot.WRITE if perms[1] == 'w' else 0) |
-                    (Ms.Prot.EXEC if perms[2] == 'x' else 0))
-            self.assertEqual(flags, want)
+                    (Ms.Prot.EXEC if perms[2] == 'x' else 0) |
+                    (Ms.Prot.SHARED if perms[3] == 's' else 0))
+            self.assertEqual(area.get_flags(), want)
+            self.assertEqual(area.get_offset(), int(offset, 16))
+            self.assertEqual(area.get_name(), name)
 
         printed = first.to_string()
         second = Ms.MemorySet.new()

@@ -245,8 +245,10 @@ class TestMemorySet(unittest.TestCase):
     def test_str_is_the_maps_text(self):
         self.assertEqual(str(self.set), self.set.to_string())
         self.assertEqual(str(self.set).splitlines(),
-                         ['00000000-00001000 r--p', '00002000-00003000 -w-p',
-                          '00004000-00005000 rw-p', '00006000-00007000 --xp'])
+                         ['00000000-00001000 r--p 00000000 00:00 0 ',
+                          '00002000-00003000 -w-p 00002000 00:00 0 ',
+                          '00004000-00005000 rw-p 00004000 00:00 0 ',
+                          '00006000-00007000 --xp 00006000 00:00 0 '])
         self.assertEqual(str(Ms.MemorySet()), '')
 
     def test_repr_of_a_large_set_is_short(self):
@@ -445,9 +447,9 @@ class TestMemoryArea(unittest.TestCase):
         self.assertNotEqual(self.area, (0x1000, 0x4000))
 
     def test_str_is_a_maps_line(self):
-        self.assertEqual(str(self.area), '00001000-00004000 r-xp')
+        self.assertEqual(str(self.area), '00001000-00004000 r-xp 00001000 00:00 0 ')
         self.assertEqual(str(Ms.MemoryArea(0x1000, 0x1000, 0x100, self.backend)),
-                         '00001000-00002000 0x100')
+                         '00001000-00002000 0x100 00001000 00:00 0 ')
 
     def test_repr(self):
         self.assertEqual(repr(self.area),
