@@ -125,6 +125,24 @@ const tests = {
     },
 };
 
+tests['offsets and names follow splits, and neighbours merge'] = function () {
+    const set = new Ms.MemorySet();
+    const backend = new LogBackend();
+    set.map(Ms.MemoryArea.new_full(0x1000, 0x4000, 1, backend, 0x10000, '/lib/x.so'), null, false);
+    set.protect(0x2000, 0x1000, 3, null);
+    const pieces = set.get_areas().map(a => [a.get_start(), a.get_offset(), a.get_name(), a.get_flags()]);
+    assertEqual(pieces, [[0x1000, 0x10000, '/lib/x.so', 1], [0x2000, 0x11000, '/lib/x.so', 3],
+        [0x3000, 0x12000, '/lib/x.so', 1]], 'pieces');
+    assertEqual(Ms.MemoryArea.new(0x5000, 0x1000, 1, backend).get_offset(), 0x5000,
+        'anonymous offset');
+
+    set.merge_adjacent = true;
+    set.protect(0x2000, 0x1000, 1, null);
+    assertEqual(set.get_n_areas(), 1, 'merged');
+    assertEqual(set.get_mapped_size(), 0x4000, 'mapped size');
+    assertEqual(set.get_areas_in_range(0, 0x10000).length, 1, 'areas in range');
+};
+
 tests['a backend that throws gives its reason'] = function () {
     const set = new Ms.MemorySet();
     const reason = new GLib.Error(GLib.file_error_quark(), GLib.FileError.NOSPC, 'no room');

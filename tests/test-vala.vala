@@ -140,6 +140,31 @@ static void test_protect_with () {
   assert_cmpstr (spans (set), CompareOperator.EQ, "[0x1000, 0x2000) 5;[0x2000, 0x3000) 2;");
 }
 
+/* Offsets and names follow splits; neighbours merge when asked. */
+static void test_offsets_names_merge () {
+  var set = new Ms.MemorySet ();
+  var backend = new LogBackend ();
+  try {
+    set.map (new Ms.MemoryArea.full (0x1000, 0x4000, 1, backend, 0x10000, "/lib/x.so"), null, false);
+    set.unmap (0x2000, 0x1000, null);
+  } catch (Error e) {
+    error ("%s", e.message);
+  }
+  var upper = set.find (0x3000);
+  assert_cmpuint ((uint) upper.get_offset (), CompareOperator.EQ, 0x12000);
+  assert_cmpstr (upper.get_name (), CompareOperator.EQ, "/lib/x.so");
+
+  set.merge_adjacent = true;
+  try {
+    set.map (new Ms.MemoryArea.full (0x2000, 0x1000, 1, backend, 0x11000, "/lib/x.so"), null, false);
+  } catch (Error e) {
+    error ("%s", e.message);
+  }
+  assert_cmpuint (set.get_n_areas (), CompareOperator.EQ, 1);
+  var joined = set.find (0x4000);
+  assert_cmpuint ((uint) joined.get_offset (), CompareOperator.EQ, 0x10000);
+}
+
 /* The host backend, through the vapi: real memory behind the areas. */
 static void test_host_backend () {
   try {
@@ -176,5 +201,6 @@ int main (string[] args) {
   Test.add_func ("/vala/refusal", test_refusal);
   Test.add_func ("/vala/protect-with", test_protect_with);
   Test.add_func ("/vala/host-backend", test_host_backend);
+  Test.add_func ("/vala/offsets-names-merge", test_offsets_names_merge);
   return Test.run ();
 }

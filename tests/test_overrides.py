@@ -746,5 +746,56 @@ class TestEveryPath(unittest.TestCase):
         self.assertIn("TypeError: SwitchBackend.do_map must return True or False, not 'yes'",
                       caught.exception.message)
 
+
+class TestAreas(unittest.TestCase):
+    """Offsets, names, merging, queries and the limit, from Python."""
+
+    def setUp(self):
+        self.backend = LogBackend()
+        self.set = Ms.MemorySet()
+
+    def test_offset_and_name(self):
+        area = Ms.MemoryArea(0x1000, 0x4000, 1, self.backend, offset=0x20000, name='/lib/a.so')
+        self.assertEqual((area.offset, area.name), (0x20000, '/lib/a.so'))
+        plain = Ms.MemoryArea(0x1000, 0x4000, 1, self.backend)
+        self.assertEqual((plain.offset, plain.name), (0x1000, None))
+        self.assertEqual(Ms.MemoryArea(0x1000, 0x4000, 1, self.backend, name='x').offset, 0x1000)
+        self.assertNotEqual(area, plain)
+        self.assertEqual(Ms.MemoryArea(0x1000, 0x4000, 1, self.backend, offset=0x1000), plain)
+
+        self.set.map(area)
+        self.set.unmap(0x2000, 0x1000)
+        self.assertEqual([(a.start, a.offset, a.name) for a in self.set],
+                         [(0x1000, 0x20000, '/lib/a.so'), (0x3000, 0x22000, '/lib/a.so')])
+
+    def test_queries(self):
+        for k in range(4):
+            self.set.map(Ms.MemoryArea(k * 0x2000, 0x1000, 1, self.backend))
+        self.assertEqual([a.start for a in self.set.areas_in(0x1800, 0x3000)], [0x2000, 0x4000])
+        self.assertEqual(self.set.gaps(0x800, 0x4000),
+                         [(0x1000, 0x1000), (0x3000, 0x1000)])
+        self.assertEqual(self.set.gaps(0, 0), [])
+        self.assertEqual(self.set.mapped_size, 0x4000)
+
+    def test_merge_adjacent(self):
+        self.assertFalse(self.set.merge_adjacent)
+        self.set.map(Ms.MemoryArea(0x1000, 0x1000, 1, self.backend))
+        self.set.map(Ms.MemoryArea(0x2000, 0x1000, 1, self.backend))
+        self.assertEqual(len(self.set), 2)
+        self.set.merge_adjacent = True
+        self.assertTrue(self.set.props.merge_adjacent)
+        self.assertEqual([(a.start, a.end) for a in self.set], [(0x1000, 0x3000)])
+
+    def test_max_areas(self):
+        self.set.max_areas = 1
+        self.assertEqual(self.set.props.max_areas, 1)
+        self.set.map(Ms.MemoryArea(0x1000, 0x1000, 1, self.backend))
+        with self.assertRaises(GLib.Error) as caught:
+            self.set.map(Ms.MemoryArea(0x4000, 0x1000, 1, self.backend))
+        self.assertTrue(caught.exception.matches(Ms.mapping_error_quark(),
+                                                 Ms.MappingError.TOO_MANY_AREAS))
+        self.assertEqual(len(self.set), 1)
+        self.assertEqual(len(self.backend.calls), 1)
+
 if __name__ == '__main__':
     unittest.main(verbosity=2)

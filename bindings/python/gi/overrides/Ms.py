@@ -10,15 +10,22 @@ overrides only add to it:
   ``memory_set[addr]`` (``KeyError`` when ``addr`` is not mapped),
   ``bool(memory_set)`` (false when empty), a readable ``repr()`` and
   ``str()`` in the ``/proc/<pid>/maps`` layout;
-* ``area.start``, ``area.end``, ``area.size``, ``area.flags`` and
-  ``area.backend`` properties, ``addr in area``, ``str(area)`` as a maps
-  line, areas that compare equal
-  when their start, size, flags and backend are equal, and
-  ``Ms.MemoryArea(start, size, flags, backend)`` as constructor;
+* ``memory_set.areas_in(start, size)`` and ``memory_set.gaps(start, size)``
+  (lists of areas and of ``(start, size)`` pairs), and the
+  ``merge_adjacent``, ``max_areas`` and ``mapped_size`` properties;
+* ``area.start``, ``area.end``, ``area.size``, ``area.flags``,
+  ``area.offset``, ``area.name`` and ``area.backend`` properties,
+  ``addr in area``, ``str(area)`` as a maps line, areas that compare equal
+  when their start, size, flags, backend, offset and name are equal, and
+  ``Ms.MemoryArea(start, size, flags, backend, offset=None, name=None)``
+  as constructor;
 * ``page_table`` and ``unmap_overlap`` arguments that default to ``None``
   and ``False``;
 * ``update_flags`` callbacks of ``MemorySet.protect_with`` that return the
   new flags, or ``None`` to leave an area alone;
+* exceptions raised in backends and callbacks that reach the caller of
+  the ``MemorySet`` method as they are, and backend methods checked to
+  return ``True`` or ``False``;
 * ``Ms.PyMappingBackend``, a base class for backends written in Python:
   a subclass defines ``map``, ``unmap`` and ``protect`` methods.
 """
@@ -169,14 +176,19 @@ class MemoryArea(Ms.MemoryArea):
     """One contiguous range ``[start, end)`` with its flags and backend.
 
     ``Ms.MemoryArea(start, size, flags, backend)`` creates one, like
-    ``Ms.MemoryArea.new``.
+    ``Ms.MemoryArea.new``; ``Ms.MemoryArea(start, size, flags, backend,
+    offset=..., name=...)`` like ``Ms.MemoryArea.new_full`` (the offset
+    defaults to ``start``, as for anonymous memory, the name to ``None``).
     """
 
-    def __new__(cls, start, size, flags, backend):
+    def __new__(cls, start, size, flags, backend, offset=None, name=None):
         if not isinstance(backend, Ms.MappingBackend):
             raise TypeError('backend must be an Ms.MappingBackend, not %s'
                             % type(backend).__name__)
-        return Ms.MemoryArea.new(start, size, flags, backend)
+        if offset is None and name is None:
+            return Ms.MemoryArea.new(start, size, flags, backend)
+        return Ms.MemoryArea.new_full(start, size, flags, backend,
+                                      start if offset is None else offset, name)
 
     def __init__(self, *args, **kwargs):
         # Everything happened in __new__.
@@ -189,6 +201,9 @@ class MemoryArea(Ms.MemoryArea):
     flags = property(Ms.MemoryArea.get_flags, doc='The flags.')
     backend = property(Ms.MemoryArea.get_backend,
                        doc='The backend that maps the area.')
+    offset = property(Ms.MemoryArea.get_offset,
+                      doc='The offset of the first address in what backs the area.')
+    name = property(Ms.MemoryArea.get_name, doc='The name, or None.')
 
     def __contains__(self, addr):
         return _is_address(addr) and Ms.MemoryArea.contains(self, addr)
@@ -203,7 +218,7 @@ class MemoryArea(Ms.MemoryArea):
         return equal if equal is NotImplemented else not equal
 
     def __hash__(self):
-        return hash((self.start, self.size, self.flags))
+        return hash((self.start, self.size, self.flags, self.offset, self.name))
 
     def _describe(self):
         return '[%s, %s) flags=%s' % (_hex(self.start), _hex(self.end),
@@ -268,6 +283,30 @@ class MemorySet(Ms.MemorySet):
         return '<Ms.MemorySet %d area%s%s%s>' % (
             len(areas), '' if len(areas) == 1 else 's',
             ': ' if shown else '', ', '.join(shown))
+
+    merge_adjacent = property(Ms.MemorySet.get_merge_adjacent, Ms.MemorySet.set_merge_adjacent,
+                              doc='Whether neighbouring areas that could be one are joined.')
+    max_areas = property(Ms.MemorySet.get_max_areas, Ms.MemorySet.set_max_areas,
+                         doc='The number of areas the set may hold.')
+    mapped_size = property(Ms.MemorySet.get_mapped_size,
+                           doc='The sum of the sizes of the areas.')
+
+    def areas_in(self, start, size):
+        """The areas that meet ``[start, start + size)``, whole, in address
+        order: a list."""
+        return list(self.get_areas_in_range(start, size))
+
+    def gaps(self, start, size):
+        """The free ranges inside ``[start, start + size)``, clipped to it, in
+        address order: a list of ``(start, size)`` pairs."""
+        found = []
+
+        def add(gap_start, gap_size):
+            found.append((gap_start, gap_size))
+            return False
+
+        self.foreach_gap(start, size, add)
+        return found
 
     def map(self, area, page_table=None, unmap_overlap=False):
         return _run(super().map, area, page_table, unmap_overlap)
