@@ -26,6 +26,10 @@ G_DECLARE_INTERFACE (MsMappingBackend, ms_mapping_backend, MS, MAPPING_BACKEND, 
  * @map: installs a mapping of `[start, start + size)` with `flags`
  * @unmap: removes the mapping of `[start, start + size)`
  * @protect: changes the flags of the mapping of `[start, start + size)`
+ * @move: moves the mapping of `[old_start, old_start + size)`, contents
+ *   and flags, to `[new_start, new_start + size)`, which is free; the old
+ *   range is left unmapped. Optional: without it, the set refuses to move
+ *   areas of the backend.
  *
  * The virtual methods of [iface@Ms.MappingBackend].
  *
@@ -62,9 +66,15 @@ struct _MsMappingBackendInterface
                        guint64            new_flags,
                        GObject           *page_table,
                        GError           **error);
+  gboolean (*move)    (MsMappingBackend  *self,
+                       guint64            old_start,
+                       guint64            size,
+                       guint64            new_start,
+                       GObject           *page_table,
+                       GError           **error);
 
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 MS_AVAILABLE_IN_ALL
@@ -85,6 +95,14 @@ gboolean ms_mapping_backend_protect (MsMappingBackend  *self,
                                      guint64            start,
                                      guint64            size,
                                      guint64            new_flags,
+                                     GObject           *page_table,
+                                     GError           **error);
+
+MS_AVAILABLE_IN_ALL
+gboolean ms_mapping_backend_move    (MsMappingBackend  *self,
+                                     guint64            old_start,
+                                     guint64            size,
+                                     guint64            new_start,
                                      GObject           *page_table,
                                      GError           **error);
 

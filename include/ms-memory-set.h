@@ -90,6 +90,13 @@ gboolean      ms_memory_set_find_free_area (MsMemorySet       *self,
                                             guint64            align,
                                             guint64           *out_start);
 MS_AVAILABLE_IN_ALL
+gboolean      ms_memory_set_find_free_area_top_down (MsMemorySet *self,
+                                                     guint64      size,
+                                                     guint64      limit_start,
+                                                     guint64      limit_end,
+                                                     guint64      align,
+                                                     guint64     *out_start);
+MS_AVAILABLE_IN_ALL
 gboolean      ms_memory_set_map            (MsMemorySet       *self,
                                             MsMemoryArea      *area,
                                             GObject           *page_table,
@@ -115,6 +122,14 @@ gboolean      ms_memory_set_protect_with   (MsMemorySet       *self,
                                             GObject           *page_table,
                                             MsUpdateFlagsFunc  update_flags,
                                             gpointer           user_data,
+                                            GError           **error);
+MS_AVAILABLE_IN_ALL
+gboolean      ms_memory_set_remap          (MsMemorySet       *self,
+                                            guint64            old_start,
+                                            guint64            old_size,
+                                            guint64            new_start,
+                                            guint64            new_size,
+                                            GObject           *page_table,
                                             GError           **error);
 MS_AVAILABLE_IN_ALL
 gboolean      ms_memory_set_clear          (MsMemorySet       *self,

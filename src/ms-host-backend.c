@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#define _GNU_SOURCE   /* mremap */
+
 #include "memoryset.h"
 
 #include <errno.h>
@@ -338,6 +340,20 @@ check_state (MsHostBackend  *self,
   return FALSE;
 }
 
+/* Whether no page of [start, end) is shared. */
+static gboolean
+range_is_private (MsHostBackend *self,
+                  guint64        start,
+                  guint64        end)
+{
+  for (GTreeNode *node = run_at_or_after (self, start);
+       node != NULL && node_run (node)->start < end;
+       node = g_tree_node_next (node))
+    if (node_run (node)->prot & MS_PROT_SHARED)
+      return FALSE;
+  return TRUE;
+}
+
 /* Shared memory stays shared and private memory private: mprotect
  * cannot change that. */
 static gboolean
@@ -482,12 +498,107 @@ ms_host_backend_protect (MsMappingBackend  *backend,
   return TRUE;
 }
 
+/* Copies [start, end) to [new_start, ...) through fresh memory there,
+ * for when mremap cannot move the range in one go (it spans several
+ * kernel mappings). */
+static int
+copy_range (MsHostBackend *self,
+            guint64        start,
+            guint64        end,
+            guint64        new_start)
+{
+  gsize size = end - start;
+
+  if (mmap (self->base + new_start, size, PROT_READ | PROT_WRITE,
+            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+    {
+      int errsv = errno;
+
+      reserve_range (self, new_start, new_start + size);
+      return errsv;
+    }
+
+  for (GTreeNode *node = run_at_or_after (self, start);
+       node != NULL && node_run (node)->start < end;
+       node = g_tree_node_next (node))
+    {
+      Run *run = node_run (node);
+      guint64 from = MAX (run->start, start), to = MIN (run->end, end);
+
+      /* Unreadable pages have nothing to copy but zeros. */
+      if ((run->prot & MS_PROT_READ) == 0)
+        mprotect (self->base + from, to - from, PROT_READ);
+      memcpy (self->base + new_start + (from - start), self->base + from, to - from);
+      mprotect (self->base + new_start + (from - start), to - from, run->prot & PROT_MASK);
+    }
+  return 0;
+}
+
+static gboolean
+ms_host_backend_move (MsMappingBackend  *backend,
+                      guint64            old_start,
+                      guint64            size,
+                      guint64            new_start,
+                      GObject           *page_table,
+                      GError           **error)
+{
+  MsHostBackend *self = MS_HOST_BACKEND (backend);
+  guint64 old_end = old_start + size, new_end = new_start + size;
+  g_autoptr(GArray) moved = NULL;
+  int errsv = 0;
+
+  if (!check_range (self, "move", old_start, size, error) ||
+      !check_range (self, "move", new_start, size, error) ||
+      !check_state (self, "move", old_start, old_end, TRUE, error) ||
+      !check_state (self, "move", new_start, new_end, FALSE, error))
+    return FALSE;
+
+  /* The kernel moves the pages, contents and all, over the reservation
+   * at the destination; the source is put back into the reservation. */
+  if (mremap (self->base + old_start, size, size, MREMAP_MAYMOVE | MREMAP_FIXED,
+              self->base + new_start) == MAP_FAILED)
+    {
+      errsv = errno;
+      /* Shared memory cannot be copied into private memory. */
+      if (errsv != EFAULT || !range_is_private (self, old_start, old_end) ||
+          (errsv = copy_range (self, old_start, old_end, new_start)) != 0)
+        return set_errno_error (error, errsv, "mremap", "move", old_start, old_end);
+    }
+
+  /* Give the source back to the reservation. Should the kernel refuse,
+   * the range stays inaccessible to the guest anyway: mremap left no
+   * mapping there. */
+  reserve_range (self, old_start, old_end);
+
+  /* The runs go with the pages. */
+  moved = g_array_new (FALSE, FALSE, sizeof (Run));
+  for (GTreeNode *node = run_at_or_after (self, old_start);
+       node != NULL && node_run (node)->start < old_end;
+       node = g_tree_node_next (node))
+    {
+      Run run = *node_run (node);
+
+      run.start = MAX (run.start, old_start) - old_start + new_start;
+      run.end = MIN (run.end, old_end) - old_start + new_start;
+      g_array_append_val (moved, run);
+    }
+  forget_range (self, old_start, old_end);
+  for (guint i = 0; i < moved->len; i++)
+    {
+      Run *run = &g_array_index (moved, Run, i);
+
+      record_range (self, run->start, run->end, run->prot);
+    }
+  return TRUE;
+}
+
 static void
 ms_host_backend_iface_init (MsMappingBackendInterface *iface)
 {
   iface->map = ms_host_backend_map;
   iface->unmap = ms_host_backend_unmap;
   iface->protect = ms_host_backend_protect;
+  iface->move = ms_host_backend_move;
 }
 
 static void

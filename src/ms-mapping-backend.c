@@ -13,9 +13,12 @@
  * entries, or whatever else a mapping means to its user.
  *
  * The set keeps the bookkeeping and calls its backend for every change:
- * [vfunc@Ms.MappingBackend.map] once for each new area,
- * [vfunc@Ms.MappingBackend.unmap] on each mapped piece that goes away, and
- * [vfunc@Ms.MappingBackend.protect] on each piece whose flags change.
+ * [vfunc@Ms.MappingBackend.map] once for each new area (and for what
+ * [method@Ms.MemorySet.remap] grows an area by),
+ * [vfunc@Ms.MappingBackend.unmap] on each mapped piece that goes away,
+ * [vfunc@Ms.MappingBackend.protect] on each piece whose flags change, and
+ * [vfunc@Ms.MappingBackend.move], which is optional, on each piece
+ * [method@Ms.MemorySet.remap] moves.
  * The `page_table` argument is the object the caller gave the set; the
  * set never looks at it.
  *
@@ -218,4 +221,50 @@ ms_mapping_backend_protect (MsMappingBackend  *self,
   done = iface->protect (self, start, size, new_flags, page_table, &local_error);
   return ms_mapping_backend_finish_call (self, "protect", start, start + size, done, local_error,
                                          error);
+}
+
+/**
+ * ms_mapping_backend_move: (virtual move)
+ * @self: a backend
+ * @old_start: the first address of the mapping to move
+ * @size: its size, in bytes
+ * @new_start: where it goes: `[new_start, new_start + size)` is free
+ * @page_table: (nullable): the page table the set was given
+ * @error: return location for a #GError
+ *
+ * Moves the mapping of `[old_start, old_start + size)`, with its contents
+ * and flags, to `[new_start, new_start + size)`, leaving the old range
+ * unmapped. The two ranges do not overlap.
+ *
+ * The method is optional; a backend without it fails with
+ * %MS_MAPPING_ERROR_BAD_STATE. Otherwise it fails as
+ * [method@Ms.MappingBackend.map] does.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_mapping_backend_move (MsMappingBackend  *self,
+                         guint64            old_start,
+                         guint64            size,
+                         guint64            new_start,
+                         GObject           *page_table,
+                         GError           **error)
+{
+  MsMappingBackendInterface *iface;
+  GError *local_error = NULL;
+  gboolean done;
+
+  g_return_val_if_fail (MS_IS_MAPPING_BACKEND (self), FALSE);
+  g_return_val_if_fail (page_table == NULL || G_IS_OBJECT (page_table), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  iface = MS_MAPPING_BACKEND_GET_IFACE (self);
+  if (iface->move == NULL)
+    return ms_mapping_backend_missing (self, "move", old_start, old_start + size, error);
+
+  done = iface->move (self, old_start, size, new_start, page_table, &local_error);
+  return ms_mapping_backend_finish_call (self, "move", old_start, old_start + size, done,
+                                         local_error, error);
 }

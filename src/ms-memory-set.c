@@ -391,9 +391,10 @@ typedef enum {
   BACKEND_MAP,
   BACKEND_UNMAP,
   BACKEND_PROTECT,
+  BACKEND_MOVE,
 } BackendOperation;
 
-static const char * const backend_operation_names[] = { "map", "unmap", "protect" };
+static const char * const backend_operation_names[] = { "map", "unmap", "protect", "move" };
 
 /* The MsMappingBackend vtable of @backend, when its class is not the one
  * of the last backend called. */
@@ -420,15 +421,16 @@ backend_iface (MsMemorySet      *self,
   return backend_iface_slow (self, backend);
 }
 
-/* Asks @area's backend to map, unmap or protect [start, end): TRUE when
- * it did, otherwise FALSE with the backend's reason in @error. */
+/* Asks @area's backend to map, unmap or protect [start, end) (@arg is
+ * the flags of map and protect), or to move it to @arg: TRUE when it
+ * did, otherwise FALSE with the backend's reason in @error. */
 static gboolean
 backend_call (MsMemorySet        *self,
               BackendOperation    operation,
               const MsMemoryArea *area,
               guint64             start,
               guint64             end,
-              guint64             flags,
+              guint64             arg,
               GObject            *page_table,
               GError            **error)
 {
@@ -442,7 +444,7 @@ backend_call (MsMemorySet        *self,
     case BACKEND_MAP:
       if (iface->map == NULL)
         goto missing;
-      done = iface->map (area->backend, start, end - start, flags, page_table, &local_error);
+      done = iface->map (area->backend, start, end - start, arg, page_table, &local_error);
       break;
 
     case BACKEND_UNMAP:
@@ -454,7 +456,13 @@ backend_call (MsMemorySet        *self,
     case BACKEND_PROTECT:
       if (iface->protect == NULL)
         goto missing;
-      done = iface->protect (area->backend, start, end - start, flags, page_table, &local_error);
+      done = iface->protect (area->backend, start, end - start, arg, page_table, &local_error);
+      break;
+
+    case BACKEND_MOVE:
+      if (iface->move == NULL)
+        goto missing;
+      done = iface->move (area->backend, start, end - start, arg, page_table, &local_error);
       break;
 
     default:
@@ -476,7 +484,8 @@ typedef struct {
   guint64             start;
   guint64             end;
   guint64             flags;
-  const MsMemoryArea *like;     /* backend, offset and name */
+  guint64             offset;   /* at start */
+  const MsMemoryArea *like;     /* backend and name */
   const MsMemoryArea *origin;   /* the area it is a piece of, or NULL */
 } Segment;
 
@@ -487,7 +496,18 @@ segment (const MsMemoryArea *area,
          guint64             end,
          guint64             flags)
 {
-  return (Segment) { start, end, flags, area, area };
+  return (Segment) { start, end, flags, ms_memory_area_offset_at (area, start), area, area };
+}
+
+/* A new area [start, end) with @flags and @offset, like @area. */
+static inline Segment
+new_segment (const MsMemoryArea *area,
+             guint64             start,
+             guint64             end,
+             guint64             flags,
+             guint64             offset)
+{
+  return (Segment) { start, end, flags, offset, area, NULL };
 }
 
 static gboolean
@@ -503,7 +523,7 @@ segments_join (MsMemorySet   *self,
   /* ... and merge-adjacent joins mergeable neighbours. */
   return self->merge_adjacent && a->like->backend == b->like->backend &&
          ms_memory_area_name (a->like) == ms_memory_area_name (b->like) &&
-         ms_memory_area_offset_at (a->like, a->end) == ms_memory_area_offset_at (b->like, b->start);
+         a->offset + (a->end - a->start) == b->offset;
 }
 
 /* The number of areas @segments, in address order, make. */
@@ -615,7 +635,8 @@ outcome_of_map (MsMemorySet        *self,
     }
   if (area != NULL)
     {
-      Segment seg = { area->start, ms_memory_area_end (area), area->flags, area, NULL };
+      Segment seg = new_segment (area, area->start, ms_memory_area_end (area), area->flags,
+                                 ms_memory_area_get_offset (area));
 
       g_array_append_val (segments, seg);
     }
@@ -1265,6 +1286,19 @@ ms_memory_set_find (MsMemorySet *self,
   return self->last_found = ms_node_area (node);
 }
 
+/* Whether a search for @size bytes aligned to @align inside
+ * [limit_start, limit_end) can have an answer at all: the rules both
+ * searches share. */
+static inline gboolean
+valid_search (guint64 size,
+              guint64 limit_start,
+              guint64 limit_end,
+              guint64 align)
+{
+  return size != 0 && align != 0 && (align & (align - 1)) == 0 &&
+         (size & (align - 1)) == 0 && limit_start < limit_end;
+}
+
 /* Rounds @addr up to a multiple of @align (a power of two); FALSE when
  * that runs past 2^64 - 1. */
 static inline gboolean
@@ -1315,8 +1349,7 @@ ms_memory_set_find_free_area (MsMemorySet *self,
 
   g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
 
-  if (size == 0 || align == 0 || (align & (align - 1)) != 0 ||
-      (size & (align - 1)) != 0 || limit_start >= limit_end)
+  if (!valid_search (size, limit_start, limit_end, align))
     return FALSE;
 
   if (!align_up (MAX (hint, limit_start), align, &candidate))
@@ -1361,6 +1394,50 @@ set_overlap_error (const MsMemoryArea  *area,
                "Cannot map " RANGE_FORMAT ": it overlaps %s",
                area->start, ms_memory_area_end (area), what);
   return FALSE;
+}
+
+/**
+ * ms_memory_set_find_free_area_top_down:
+ * @self: a set
+ * @size: the size of the free range wanted, a multiple of @align
+ * @limit_start: the first address the range may use
+ * @limit_end: the address the range must end at or before
+ * @align: the alignment of the answer, a power of two
+ * @out_start: (out) (optional): where to store the start of the free range
+ *
+ * Finds the highest address `r`, a multiple of @align, with
+ * `r >= limit_start` and `r + size <= limit_end`, such that
+ * `[r, r + size)` is free: where Linux places a mapping in its default
+ * layout, below `mmap_base`.
+ *
+ * There is no answer when no such range exists, when @size is 0 or not a
+ * multiple of @align, when @align is not a power of two, or when the
+ * limit is empty (the rules of [method@Ms.MemorySet.find_free_area]). A
+ * hint is the caller's business: `!ms_memory_set_overlaps (set, hint,
+ * size)` before searching. The cost is O(log n), amortised over the
+ * changes of the set, even when most gaps are too small.
+ *
+ * Returns: %TRUE if a free range was found
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_set_find_free_area_top_down (MsMemorySet *self,
+                                       guint64      size,
+                                       guint64      limit_start,
+                                       guint64      limit_end,
+                                       guint64      align,
+                                       guint64     *out_start)
+{
+  guint64 found;
+
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
+
+  if (!valid_search (size, limit_start, limit_end, align) || limit_end - limit_start < size)
+    return FALSE;
+
+  return ms_gap_index_find_top_down (self->gaps, size, limit_start, limit_end, align,
+                                     out_start != NULL ? out_start : &found);
 }
 
 /**
@@ -1495,7 +1572,8 @@ outcome_of_map_all (MsMemorySet          *self,
       guint64 end = ms_memory_area_end (area);
       GTreeNode *after = node_at_or_after (self, area->start);
       GTreeNode *before = after != NULL ? g_tree_node_previous (after) : g_tree_node_last (self->areas);
-      Segment seg = { area->start, end, area->flags, area, NULL };
+      Segment seg = new_segment (area, area->start, end, area->flags,
+                                 ms_memory_area_get_offset (area));
       const MsMemoryArea *neighbours[2] = {
         before != NULL && ms_memory_area_end (ms_node_area (before)) == area->start ? ms_node_area (before) : NULL,
         after != NULL && ms_node_area (after)->start == end ? ms_node_area (after) : NULL,
@@ -1743,6 +1821,280 @@ ms_memory_set_protect_with (MsMemorySet        *self,
   merge_range (self, start, end);
   end_change (&change);
 
+  return done;
+}
+
+static gint
+compare_segment_starts (gconstpointer a,
+                        gconstpointer b)
+{
+  guint64 x = ((const Segment *) a)->start;
+  guint64 y = ((const Segment *) b)->start;
+
+  return (x > y) - (x < y);
+}
+
+/* Appends the area of @node, unless it is @except or NULL, as a
+ * neighbour that stays as it is. */
+static guint
+add_neighbour (GArray             *segments,
+               GTreeNode          *node,
+               const MsMemoryArea *except)
+{
+  const MsMemoryArea *area;
+  Segment seg;
+
+  if (node == NULL || (area = ms_node_area (node)) == except)
+    return 0;
+  seg = segment (area, area->start, ms_memory_area_end (area), area->flags);
+  g_array_append_val (segments, seg);
+  return 1;
+}
+
+/* The outcome of moving [old_start, old_end) of @area, the area of
+ * @node, to [new_start, new_end): what is left of @area on either side,
+ * and the moved area with the areas around its new place. */
+static guint64
+outcome_of_move (MsMemorySet *self,
+                 GTreeNode   *node,
+                 guint64      old_start,
+                 guint64      old_end,
+                 guint64      new_start,
+                 guint64      new_end)
+{
+  g_autoptr(GArray) segments = g_array_new (FALSE, FALSE, sizeof (Segment));
+  const MsMemoryArea *area = ms_node_area (node);
+  GTreeNode *after = node_at_or_after (self, new_end);
+  GTreeNode *before = node_at_or_after (self, new_start);
+  guint n_around = 0;
+  Segment seg;
+
+  before = before != NULL ? g_tree_node_previous (before) : g_tree_node_last (self->areas);
+  if (area->start < old_start)
+    {
+      seg = segment (area, area->start, old_start, area->flags);
+      g_array_append_val (segments, seg);
+    }
+  if (old_end < ms_memory_area_end (area))
+    {
+      seg = segment (area, old_end, ms_memory_area_end (area), area->flags);
+      g_array_append_val (segments, seg);
+    }
+  seg = new_segment (area, new_start, new_end, area->flags, ms_memory_area_offset_at (area, old_start));
+  g_array_append_val (segments, seg);
+  n_around += add_neighbour (segments, before, area);
+  if (after != before)
+    n_around += add_neighbour (segments, after, area);
+
+  g_array_sort (segments, compare_segment_starts);
+  return (guint64) g_tree_nnodes (self->areas) - 1 - n_around +
+         count_segments (self, (Segment *) (gpointer) segments->data, segments->len);
+}
+
+/* Moves the piece [start, end) of the area of @node, which the backend
+ * has moved, to @new_start: the piece is cut out of its area (what is
+ * left on either side stays) and becomes an area of its own, with the
+ * offset its first byte had. Returns its node. */
+static GTreeNode *
+move_piece (MsMemorySet *self,
+            GTreeNode   *node,
+            guint64      start,
+            guint64      end,
+            guint64      new_start)
+{
+  MsMemoryArea *area = ms_node_area (node);
+  MsMemoryArea *moved;
+
+  if (end < ms_memory_area_end (area))
+    split_node (self, node, end);
+  if (area->start < start)
+    node = split_node (self, node, start);
+  area = ms_node_area (node);
+  moved = ms_memory_area_new_like (area, new_start, end - start, area->flags,
+                                   ms_memory_area_get_offset (area));
+  remove_node (self, node);
+  return insert_area (self, moved);
+}
+
+static gboolean
+set_remap_error (GError     **error,
+                 gint         code,
+                 guint64      old_start,
+                 guint64      old_size,
+                 guint64      new_start,
+                 guint64      new_size,
+                 const char  *why)
+{
+  g_set_error (error, MS_MAPPING_ERROR, code,
+               "Cannot remap " ADDR_FORMAT " bytes at " ADDR_FORMAT " to " ADDR_FORMAT
+               " bytes at " ADDR_FORMAT ": %s", old_size, old_start, new_size, new_start, why);
+  return FALSE;
+}
+
+/**
+ * ms_memory_set_remap:
+ * @self: a set
+ * @old_start: the first address of the piece to move or resize
+ * @old_size: its size
+ * @new_start: where it goes
+ * @new_size: its new size
+ * @page_table: (nullable): passed unchanged to the backends
+ * @error: return location for a #GError
+ *
+ * Moves and resizes the piece `[old_start, old_start + old_size)` of an
+ * area to `[new_start, new_start + new_size)`, as Linux's `mremap` does:
+ *
+ * - With @new_start equal to @old_start, it resizes in place, changing
+ *   only the tail: shrinking unmaps the cut tail, as
+ *   [method@Ms.MemorySet.unmap] of it would; growing needs
+ *   `[old_start + old_size, new_start + new_size)` free (so the piece
+ *   must end where its area ends), maps that extension through the
+ *   backend's [vfunc@Ms.MappingBackend.map] with the area's flags, and
+ *   extends the area, which stays one area with its head before
+ *   @old_start.
+ * - Otherwise it moves: when shrinking, the cut tail is unmapped first;
+ *   then the backend's [vfunc@Ms.MappingBackend.move] moves
+ *   `MIN (old_size, new_size)` bytes; when growing, the extension is
+ *   mapped after the move. The moved piece keeps its backend, flags and
+ *   name, and its offset is that of its first byte before the call (as
+ *   the kernel keeps a moved mapping's page offset); what is left of its
+ *   area before and after it stays, as an unmap of the piece would leave
+ *   it. A backend without the move method refuses, before anything
+ *   changes.
+ *
+ * A size of 0, a range that runs past 2^64 - 1, or a piece whose offsets
+ * would run past it fail with %MS_MAPPING_ERROR_INVALID_PARAM, as does a
+ * destination that overlaps the old range; an old range that is not
+ * inside one area fails with %MS_MAPPING_ERROR_NOT_MAPPED, and a
+ * destination (or an extension) that is not free with
+ * %MS_MAPPING_ERROR_ALREADY_EXISTS (to replace what is there, as
+ * `MREMAP_FIXED` does, unmap it first). Any of these changes nothing.
+ *
+ * Each backend call is all-or-nothing. When one refuses, the call fails
+ * with the backend's reason and the set describes what the backends hold:
+ * a shrink done before a refused move stays done, and a move done before
+ * a refused extension stays done, with the old size.
+ * [property@Ms.MemorySet:merge-adjacent] and
+ * [property@Ms.MemorySet:max-areas] apply as for any other call. The
+ * cost is O(log n + k).
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_set_remap (MsMemorySet  *self,
+                     guint64       old_start,
+                     guint64       old_size,
+                     guint64       new_start,
+                     guint64       new_size,
+                     GObject      *page_table,
+                     GError      **error)
+{
+  guint64 old_end, new_end, moved_end;
+  MsMemoryArea *area;
+  GTreeNode *node;
+  Change change;
+  gboolean done = FALSE;
+
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
+  g_return_val_if_fail (page_table == NULL || G_IS_OBJECT (page_table), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (old_size == 0 || new_size == 0)
+    return set_remap_error (error, MS_MAPPING_ERROR_INVALID_PARAM, old_start, old_size,
+                            new_start, new_size, "a size is 0");
+  if (!range_end (old_start, old_size, &old_end) || !range_end (new_start, new_size, &new_end))
+    return set_remap_error (error, MS_MAPPING_ERROR_INVALID_PARAM, old_start, old_size,
+                            new_start, new_size, "a range runs past the end of the address space");
+  if (new_start != old_start && new_start < old_end && old_start < new_end)
+    return set_remap_error (error, MS_MAPPING_ERROR_INVALID_PARAM, old_start, old_size,
+                            new_start, new_size, "the destination overlaps the range");
+
+  if (!begin_change (self, &change, "remap", old_start, old_end, page_table, error))
+    return FALSE;
+
+  node = node_at_or_after (self, old_start);
+  area = node != NULL ? ms_node_area (node) : NULL;
+  if (area == NULL || area->start > old_start || ms_memory_area_end (area) < old_end)
+    {
+      set_remap_error (error, MS_MAPPING_ERROR_NOT_MAPPED, old_start, old_size, new_start, new_size,
+                       "the range is not inside one area");
+      goto out;
+    }
+  if (ms_memory_area_offset_at (area, old_start) > G_MAXUINT64 - new_size)
+    {
+      set_remap_error (error, MS_MAPPING_ERROR_INVALID_PARAM, old_start, old_size, new_start,
+                       new_size, "its offsets would run past 2^64 - 1");
+      goto out;
+    }
+
+  if (new_start == old_start)
+    {
+      if (new_size < old_size)
+        done = (!limit_may_bind (self, 1) ||
+                check_limit (self, outcome_of_map (self, new_end, old_end, NULL), "remap",
+                             old_start, old_end, error)) &&
+               unmap_range (self, new_end, old_end, page_table, error);
+      else if (new_size == old_size)
+        done = TRUE;
+      else if (range_overlaps (self, old_end, new_end))
+        set_remap_error (error, MS_MAPPING_ERROR_ALREADY_EXISTS, old_start, old_size, new_start,
+                         new_size, "the range after it is not free");
+      else if (backend_call (self, BACKEND_MAP, area, old_end, new_end, area->flags, page_table, error))
+        {
+          /* Growing adds no area. */
+          reshape_node (self, node, new_end, area->flags);
+          done = TRUE;
+        }
+      merge_range (self, old_start, new_end);
+      goto out;
+    }
+
+  if (range_overlaps (self, new_start, new_end))
+    {
+      set_remap_error (error, MS_MAPPING_ERROR_ALREADY_EXISTS, old_start, old_size, new_start,
+                       new_size, "the destination is not free");
+      goto out;
+    }
+  if (backend_iface (self, area->backend)->move == NULL)
+    {
+      ms_mapping_backend_missing (area->backend, "move", old_start, old_end, error);
+      goto out;
+    }
+  /* Moving a piece out of the middle of an area adds two at most. */
+  if (limit_may_bind (self, 2) &&
+      !check_limit (self, outcome_of_move (self, node, old_start, old_end, new_start, new_end),
+                    "remap", old_start, old_end, error))
+    goto out;
+
+  moved_end = old_start + MIN (old_size, new_size);
+  if (moved_end < old_end)
+    {
+      if (!unmap_range (self, moved_end, old_end, page_table, error))
+        goto out;
+      node = node_at_or_after (self, old_start);
+      area = ms_node_area (node);
+    }
+
+  if (!backend_call (self, BACKEND_MOVE, area, old_start, moved_end, new_start, page_table, error))
+    goto moved;
+  node = move_piece (self, node, old_start, moved_end, new_start);
+
+  if (new_size > old_size)
+    {
+      area = ms_node_area (node);
+      if (!backend_call (self, BACKEND_MAP, area, new_start + old_size, new_end, area->flags,
+                         page_table, error))
+        goto moved;
+      reshape_node (self, node, new_end, area->flags);
+    }
+  done = TRUE;
+
+moved:
+  merge_range (self, new_start, new_end);
+out:
+  end_change (&change);
   return done;
 }
 

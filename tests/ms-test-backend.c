@@ -215,12 +215,46 @@ ms_test_backend_protect (MsMappingBackend *backend,
   return log_call (self, MS_TEST_CALL_PROTECT, start, size, new_flags, TRUE);
 }
 
+/* Moves the entries: all-or-nothing, the source set, the destination
+ * clear. The call logs the destination in its flags. */
+static gboolean
+ms_test_backend_move (MsMappingBackend *backend,
+                      guint64           old_start,
+                      guint64           size,
+                      guint64           new_start,
+                      GObject          *page_table,
+                      GError          **error)
+{
+  MsTestBackend *self = MS_TEST_BACKEND (backend);
+  guint8 *from, *to;
+
+  if (injected_failure (self))
+    return refuse_call (self, MS_TEST_CALL_MOVE, old_start, size, new_start, error,
+                        MS_TEST_INJECTED_FAILURE);
+  if (page_table == NULL)
+    return log_call (self, MS_TEST_CALL_MOVE, old_start, size, new_start, TRUE);
+
+  from = table_range (page_table, old_start, size);
+  to = table_range (page_table, new_start, size);
+  if (from == NULL || to == NULL)
+    return refuse_call (self, MS_TEST_CALL_MOVE, old_start, size, new_start, error,
+                        "a range is outside the page table");
+  if (!range_has_value (from, size, FALSE) || !range_has_value (to, size, TRUE))
+    return refuse_call (self, MS_TEST_CALL_MOVE, old_start, size, new_start, error,
+                        "the source is not all set, or the destination not all clear");
+
+  memcpy (to, from, size);
+  memset (from, 0, size);
+  return log_call (self, MS_TEST_CALL_MOVE, old_start, size, new_start, TRUE);
+}
+
 static void
 ms_test_backend_iface_init (MsMappingBackendInterface *iface)
 {
   iface->map = ms_test_backend_map;
   iface->unmap = ms_test_backend_unmap;
   iface->protect = ms_test_backend_protect;
+  iface->move = ms_test_backend_move;
 }
 
 static void
@@ -451,6 +485,21 @@ partial_backend_protect (MsMappingBackend *backend,
                                          start, size, new_flags, page_table, error);
 }
 
+static gboolean
+partial_backend_move (MsMappingBackend *backend,
+                      guint64           old_start,
+                      guint64           size,
+                      guint64           new_start,
+                      GObject          *page_table,
+                      GError          **error)
+{
+  MsTestPartialBackend *self = (MsTestPartialBackend *) backend;
+
+  return self->delegate != NULL &&
+         delegate_iface (self)->move (MS_MAPPING_BACKEND (self->delegate),
+                                      old_start, size, new_start, page_table, error);
+}
+
 static void
 partial_backend_iface_init (gpointer g_iface,
                             gpointer iface_data)
@@ -461,6 +510,7 @@ partial_backend_iface_init (gpointer g_iface,
   iface->map = (methods & MS_TEST_METHOD_MAP) ? partial_backend_map : NULL;
   iface->unmap = (methods & MS_TEST_METHOD_UNMAP) ? partial_backend_unmap : NULL;
   iface->protect = (methods & MS_TEST_METHOD_PROTECT) ? partial_backend_protect : NULL;
+  iface->move = (methods & MS_TEST_METHOD_MOVE) ? partial_backend_move : NULL;
 }
 
 static void
@@ -489,11 +539,12 @@ partial_backend_get_type (MsTestMethods methods)
 
   if (g_once_init_enter (&types[methods]))
     {
-      g_autofree char *name = g_strdup_printf ("MsTestPartialBackend%s%s%s%s",
+      g_autofree char *name = g_strdup_printf ("MsTestPartialBackend%s%s%s%s%s",
                                                methods == 0 ? "None" : "",
                                                (methods & MS_TEST_METHOD_MAP) ? "Map" : "",
                                                (methods & MS_TEST_METHOD_UNMAP) ? "Unmap" : "",
-                                               (methods & MS_TEST_METHOD_PROTECT) ? "Protect" : "");
+                                               (methods & MS_TEST_METHOD_PROTECT) ? "Protect" : "",
+                                               (methods & MS_TEST_METHOD_MOVE) ? "Move" : "");
       const GInterfaceInfo iface_info = {
         partial_backend_iface_init, NULL, GUINT_TO_POINTER (methods),
       };

@@ -24,13 +24,14 @@ typedef enum {
   MS_TEST_CALL_MAP,
   MS_TEST_CALL_UNMAP,
   MS_TEST_CALL_PROTECT,
+  MS_TEST_CALL_MOVE,
 } MsTestCallKind;
 
 typedef struct {
   MsTestCallKind kind;
   guint64        start;
   guint64        size;
-  guint64        flags;      /* 0 for unmap */
+  guint64        flags;      /* 0 for unmap; the destination for move */
   gboolean       succeeded;
 } MsTestCall;
 
@@ -40,7 +41,8 @@ typedef struct {
 
 /* MsTestBackend: works on an MsTestPageTable like upstream's mock: map
  * fails if any entry of the range is already set, unmap and protect fail
- * if any entry is 0; the table stores the low byte of the flags. A call
+ * if any entry is 0, move if any source entry is 0 or any destination
+ * entry is not; the table stores the low byte of the flags. A call
  * that fails changes nothing, and says why (MS_MAPPING_ERROR_BAD_STATE,
  * with a message). With a NULL page table every call succeeds (unless
  * told to fail). Every call is logged. */
@@ -75,7 +77,8 @@ typedef enum {
   MS_TEST_METHOD_MAP     = 1 << 0,
   MS_TEST_METHOD_UNMAP   = 1 << 1,
   MS_TEST_METHOD_PROTECT = 1 << 2,
-  MS_TEST_METHOD_ALL     = 0x7,
+  MS_TEST_METHOD_MOVE    = 1 << 3,
+  MS_TEST_METHOD_ALL     = 0xf,
 } MsTestMethods;
 
 /* A backend whose interface has only @methods, the others being NULL;

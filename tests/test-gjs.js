@@ -46,6 +46,12 @@ const LogBackend = GObject.registerClass({
         this.pageTables.push(pageTable);
         return this.answer(start);
     }
+
+    vfunc_move(oldStart, size, newStart, pageTable) {
+        this.calls.push(['move', oldStart, size, newStart]);
+        this.pageTables.push(pageTable);
+        return this.answer(oldStart);
+    }
 });
 
 // A page table the set hands to the backend untouched.
@@ -141,6 +147,18 @@ tests['offsets and names follow splits, and neighbours merge'] = function () {
     assertEqual(set.get_n_areas(), 1, 'merged');
     assertEqual(set.get_mapped_size(), 0x4000, 'mapped size');
     assertEqual(set.get_areas_in_range(0, 0x10000).length, 1, 'areas in range');
+};
+
+tests['remap moves through vfunc_move, top-down placement'] = function () {
+    const set = new Ms.MemorySet();
+    const backend = new LogBackend();
+    set.map(Ms.MemoryArea.new(0x1000, 0x2000, 1, backend), null, false);
+    set.remap(0x1000, 0x2000, 0x8000, 0x1000, null);
+    assertEqual(backend.calls.slice(1), [['unmap', 0x2000, 0x1000], ['move', 0x1000, 0x1000, 0x8000]],
+        'backend calls');
+    assertEqual(spans(set), [[0x8000, 0x9000, 1]], 'areas');
+    const [found, start] = set.find_free_area_top_down(0x1000, 0, 0x8000, 0x1000);
+    assertEqual([found, start], [true, 0x7000], 'top-down');
 };
 
 tests['a backend that throws gives its reason'] = function () {

@@ -594,6 +594,58 @@ test_shared (Fixture       *f,
   assert_kernel_agrees (f);
 }
 
+/* remap moves real bytes: read back at the new address, larger and
+ * smaller; the old address is gone; the kernel agrees with the set. */
+static void
+test_move (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gsize P = f->page;
+
+  map_ok (f, 1, 3, RW, FALSE);
+  for (gsize i = 0; i < 3 * P; i++)
+    f->base[P + i] = (guint8) (i * 7 + 1);
+
+  /* Larger: the bytes move, the extension is zeros. */
+  g_assert_true (ms_memory_set_remap (f->set, P, 3 * P, 8 * P, 5 * P, NULL, &error));
+  g_assert_no_error (error);
+  assert_kernel_agrees (f);
+  for (gsize i = 0; i < 3 * P; i++)
+    g_assert_cmpuint (f->base[8 * P + i], ==, (guint8) (i * 7 + 1));
+  for (gsize i = 3 * P; i < 5 * P; i++)
+    g_assert_cmpuint (f->base[8 * P + i], ==, 0);
+  g_assert_false (ms_host_backend_get_prot (f->host, P, NULL));
+  assert_access (f->base + P, FALSE, TRUE);
+
+  /* Smaller, read-only: the first page moves with its protection. */
+  g_assert_true (ms_memory_set_protect (f->set, 8 * P, 5 * P, MS_PROT_READ, NULL, &error));
+  g_assert_true (ms_memory_set_remap (f->set, 8 * P, 5 * P, 2 * P, P, NULL, &error));
+  g_assert_no_error (error);
+  assert_kernel_agrees (f);
+  for (gsize i = 0; i < P; i++)
+    g_assert_cmpuint (f->base[2 * P + i], ==, (guint8) (i * 7 + 1));
+  assert_access (f->base + 2 * P, FALSE, FALSE);
+  assert_access (f->base + 2 * P, TRUE, TRUE);
+  assert_access (f->base + 8 * P, FALSE, TRUE);
+
+  /* In place, grown and shrunk. */
+  g_assert_true (ms_memory_set_remap (f->set, 2 * P, P, 2 * P, 4 * P, NULL, &error));
+  assert_kernel_agrees (f);
+  g_assert_cmpuint (f->base[2 * P + 1], ==, 8);
+  g_assert_true (ms_memory_set_remap (f->set, 2 * P, 4 * P, 2 * P, 2 * P, NULL, &error));
+  g_assert_no_error (error);
+  assert_kernel_agrees (f);
+
+  /* Shared memory moves too. */
+  map_ok (f, 10, 2, RW | MS_PROT_SHARED, FALSE);
+  f->base[10 * P] = 0x42;
+  g_assert_true (ms_memory_set_remap (f->set, 10 * P, 2 * P, 12 * P, 2 * P, NULL, &error));
+  g_assert_no_error (error);
+  assert_kernel_agrees (f);
+  g_assert_cmpuint (f->base[12 * P], ==, 0x42);
+}
+
 /* Direct backend calls that must be refused without changing anything. */
 static void
 test_refuse (Fixture       *f,
@@ -785,6 +837,8 @@ main (int   argc,
   g_test_add_func ("/host-backend/map-count", test_map_count);
   g_test_add_func ("/host-backend/finalize", test_finalize);
   g_test_add_func ("/host-backend/empty", test_empty);
+  g_test_add ("/host-backend/move", Fixture, NULL,
+              fixture_setup, test_move, fixture_teardown);
   g_test_add ("/host-backend/shared", Fixture, NULL,
               fixture_setup, test_shared, fixture_teardown);
   g_test_add ("/host-backend/maps-agree", Fixture, NULL,

@@ -797,5 +797,76 @@ class TestAreas(unittest.TestCase):
         self.assertEqual(len(self.set), 1)
         self.assertEqual(len(self.backend.calls), 1)
 
+
+class MovingBackend(Ms.PyMappingBackend):
+    """Keeps a dict of page -> byte, moved by move()."""
+
+    def __init__(self):
+        super().__init__()
+        self.pages = {}
+        self.calls = []
+
+    def map(self, start, size, flags, page_table):
+        self.calls.append(('map', start, size))
+        for p in range(start, start + size, 0x1000):
+            self.pages[p] = 0
+
+    def unmap(self, start, size, page_table):
+        self.calls.append(('unmap', start, size))
+        for p in range(start, start + size, 0x1000):
+            del self.pages[p]
+
+    def protect(self, start, size, new_flags, page_table):
+        self.calls.append(('protect', start, size))
+
+    def move(self, old_start, size, new_start, page_table):
+        self.calls.append(('move', old_start, size, new_start))
+        moved = {p - old_start + new_start: self.pages.pop(p)
+                 for p in range(old_start, old_start + size, 0x1000)}
+        self.pages.update(moved)
+
+
+class TestRemap(unittest.TestCase):
+    def test_move_and_grow(self):
+        backend = MovingBackend()
+        memory_set = Ms.MemorySet()
+        memory_set.map(Ms.MemoryArea(0x1000, 0x2000, 3, backend, offset=0x9000, name='/f'))
+        backend.pages[0x1000] = 7
+        memory_set.remap(0x1000, 0x2000, 0x10000, 0x3000)
+        self.assertEqual(backend.calls[1:], [('move', 0x1000, 0x2000, 0x10000),
+                                             ('map', 0x12000, 0x1000)])
+        self.assertEqual(backend.pages, {0x10000: 7, 0x11000: 0, 0x12000: 0})
+        self.assertEqual([(a.start, a.end, a.offset, a.name) for a in memory_set],
+                         [(0x10000, 0x13000, 0x9000, '/f')])
+
+    def test_refusals(self):
+        backend = MovingBackend()
+        memory_set = Ms.MemorySet()
+        memory_set.map(Ms.MemoryArea(0x1000, 0x2000, 3, backend))
+        for args, code in (((0x4000, 0x1000, 0x8000, 0x1000), Ms.MappingError.NOT_MAPPED),
+                           ((0x1000, 0x1000, 0x1800, 0x1000), Ms.MappingError.INVALID_PARAM),
+                           ((0x1000, 0x1000, 0x2000, 0x1000), Ms.MappingError.ALREADY_EXISTS)):
+            with self.subTest(args=args):
+                with self.assertRaises(GLib.Error) as caught:
+                    memory_set.remap(*args)
+                self.assertTrue(caught.exception.matches(Ms.mapping_error_quark(), code))
+        self.assertEqual(len(backend.calls), 1)
+
+    def test_a_backend_without_move_refuses(self):
+        backend = LogBackend()
+        memory_set = Ms.MemorySet()
+        memory_set.map(Ms.MemoryArea(0x1000, 0x2000, 3, backend))
+        with self.assertRaises(GLib.Error):
+            memory_set.remap(0x1000, 0x1000, 0x8000, 0x1000)
+        self.assertEqual([(a.start, a.end) for a in memory_set], [(0x1000, 0x3000)])
+
+    def test_top_down(self):
+        backend = LogBackend()
+        memory_set = Ms.MemorySet()
+        memory_set.map(Ms.MemoryArea(0x8000, 0x1000, 3, backend))
+        self.assertEqual(tuple(memory_set.find_free_area_top_down(0x2000, 0, 0x9000, 0x1000)),
+                         (True, 0x6000))
+        self.assertFalse(memory_set.find_free_area_top_down(0x2000, 0x7000, 0x9000, 0x1000)[0])
+
 if __name__ == '__main__':
     unittest.main(verbosity=2)

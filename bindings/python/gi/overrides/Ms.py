@@ -369,6 +369,9 @@ class MemorySet(Ms.MemorySet):
         return _run(super().protect_with, start, size, page_table, update,
                     *user_data)
 
+    def remap(self, old_start, old_size, new_start, new_size, page_table=None):
+        return _run(super().remap, old_start, old_size, new_start, new_size, page_table)
+
     def clear(self, page_table=None):
         return _run(super().clear, page_table)
 
@@ -411,6 +414,7 @@ class PyMappingBackend(GObject.Object, MappingBackend):
             def map(self, start, size, flags, page_table): ...
             def unmap(self, start, size, page_table): ...
             def protect(self, start, size, new_flags, page_table): ...
+            def move(self, old_start, size, new_start, page_table): ...   # optional
 
     Subclasses of such a class may redefine any of these methods. (Define
     ``map``, not ``do_map``: a class that defines ``do_map`` and the others
@@ -436,7 +440,7 @@ class PyMappingBackend(GObject.Object, MappingBackend):
         # its subclasses: a do_map here would replace the one above for
         # every Python backend. Python methods have no such problem, and
         # subclasses of subclasses may redefine them freely.
-        for name in ('do_map', 'do_unmap', 'do_protect'):
+        for name in _BACKEND_METHODS:
             if name in cls.__dict__:
                 raise TypeError('%s defines %s: a PyMappingBackend defines %s '
                                 'instead' % (cls.__name__, name, name[3:]))
@@ -455,8 +459,12 @@ class PyMappingBackend(GObject.Object, MappingBackend):
     def do_protect(self, start, size, new_flags, page_table):
         return self._dispatch('protect', start, size, new_flags, page_table)
 
+    def do_move(self, old_start, size, new_start, page_table):
+        return self._dispatch('move', old_start, size, new_start, page_table)
+
     # They answer C themselves.
-    do_map._ms_wrapped = do_unmap._ms_wrapped = do_protect._ms_wrapped = True
+    do_map._ms_wrapped = do_unmap._ms_wrapped = True
+    do_protect._ms_wrapped = do_move._ms_wrapped = True
 
     # A method a subclass does not define refuses, as a NULL C method does.
     # (Without these, self.map would be the interface's own method, which
@@ -468,6 +476,9 @@ class PyMappingBackend(GObject.Object, MappingBackend):
         return False
 
     def protect(self, start, size, new_flags, page_table):
+        return False
+
+    def move(self, old_start, size, new_start, page_table):
         return False
 
 
