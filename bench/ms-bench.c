@@ -71,12 +71,24 @@ bench_backend_protect (MsMappingBackend *backend,
   return TRUE;
 }
 
+static gboolean
+bench_backend_move (MsMappingBackend *backend,
+                    guint64           old_start,
+                    guint64           size,
+                    guint64           new_start,
+                    GObject          *page_table,
+                    GError          **error)
+{
+  return TRUE;
+}
+
 static void
 bench_backend_iface_init (MsMappingBackendInterface *iface)
 {
   iface->map = bench_backend_map;
   iface->unmap = bench_backend_unmap;
   iface->protect = bench_backend_protect;
+  iface->move = bench_backend_move;
 }
 
 static void
@@ -108,6 +120,9 @@ typedef enum {
   OP_ITERATE,
   OP_FIND_FREE_AREA_MISALIGNED,
   OP_FIND_FREE_AREA_2M,
+  OP_REMAP_GROW,
+  OP_REMAP_MOVE,
+  OP_FIND_FREE_AREA_TOP_DOWN,
   N_OPS
 } Op;
 
@@ -115,6 +130,7 @@ static const char * const op_names[N_OPS] = {
   "find", "overlaps", "map", "map_overlap", "unmap_split",
   "protect_split", "find_free_area", "iterate",
   "find_free_area_misaligned", "find_free_area_2m",
+  "remap_grow", "remap_move", "find_free_area_top_down",
 };
 
 static const guint standard_sizes[] = { 1000, 10000, 100000, 1000000 };
@@ -467,6 +483,49 @@ run_op (Op            op,
       }
       break;
 
+    case OP_REMAP_GROW:
+      /* A_i grows in place into the gap after it. */
+      t0 = now_ns ();
+      for (i = 0; i < in->m; i++)
+        count += ms_memory_set_remap (set, in->indices[i] * STRIDE, AREA_SIZE,
+                                      in->indices[i] * STRIDE, STRIDE, NULL, NULL);
+      t1 = now_ns ();
+      if (count != in->m || ms_memory_set_get_n_areas (set) != in->n ||
+          ms_memory_set_get_mapped_size (set) != (guint64) (in->n + in->m) * AREA_SIZE)
+        check_failed (op, in->n, "%u areas of %" G_GUINT64_FORMAT " bytes after %" G_GUINT64_FORMAT
+                      " remaps", ms_memory_set_get_n_areas (set),
+                      ms_memory_set_get_mapped_size (set), count);
+      break;
+
+    case OP_REMAP_MOVE:
+      /* A_i moves to a free range above the set. */
+      t0 = now_ns ();
+      for (i = 0; i < in->m; i++)
+        count += ms_memory_set_remap (set, in->indices[i] * STRIDE, AREA_SIZE,
+                                      (guint64) (in->n + i) * STRIDE, AREA_SIZE, NULL, NULL);
+      t1 = now_ns ();
+      if (count != in->m || ms_memory_set_get_n_areas (set) != in->n ||
+          ms_memory_set_find (set, (guint64) (in->n + in->m - 1) * STRIDE) == NULL)
+        check_failed (op, in->n, "%u areas after %" G_GUINT64_FORMAT " moves",
+                      ms_memory_set_get_n_areas (set), count);
+      break;
+
+    case OP_FIND_FREE_AREA_TOP_DOWN:
+      {
+        /* Below the set's top every gap is too small: no answer. */
+        guint64 top = (guint64) in->n * STRIDE;
+        gboolean any_found = FALSE;
+
+        n_calls = MIN (in->m, MAX_FFA);
+        t0 = now_ns ();
+        for (i = 0; i < n_calls; i++)
+          any_found |= ms_memory_set_find_free_area_top_down (set, 0x2000, 0, top, 0x1000, NULL);
+        t1 = now_ns ();
+        if (any_found)
+          check_failed (op, in->n, "a free range was found below the top");
+      }
+      break;
+
     case OP_ITERATE:
       t0 = now_ns ();
       ms_memory_set_foreach (set, count_area, &count);
@@ -600,7 +659,8 @@ main (int   argc,
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_description (context,
     "Operations: find, overlaps, map, map_overlap, unmap_split, protect_split,\n"
-    "find_free_area, iterate, find_free_area_misaligned, find_free_area_2m.\n"
+    "find_free_area, iterate, find_free_area_misaligned, find_free_area_2m,\n"
+    "remap_grow, remap_move, find_free_area_top_down.\n"
     "Progress goes to stderr, the table to stdout.\n");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     die ("%s", error->message);
