@@ -62,9 +62,11 @@ ms_test_page_table_get_entries (MsTestPageTable *self)
 
 struct _MsTestBackend
 {
-  GObject  parent_instance;
-  GArray  *calls;        /* of MsTestCall */
-  guint    fail_in;      /* the call that fails, counted from now; 0 = none */
+  GObject        parent_instance;
+  GArray        *calls;        /* of MsTestCall */
+  guint          fail_in;      /* the call that fails, counted from now; 0 = none */
+  MsTestJournal *journal;      /* not owned, or NULL */
+  guint          index;        /* in the journal */
 };
 
 static void ms_test_backend_iface_init (MsMappingBackendInterface *iface);
@@ -109,9 +111,11 @@ log_call (MsTestBackend  *self,
           guint64         flags,
           gboolean        succeeded)
 {
-  MsTestCall call = { kind, start, size, flags, succeeded };
+  MsTestCall call = { kind, start, size, flags, succeeded, self->index };
 
   g_array_append_val (self->calls, call);
+  if (self->journal != NULL)
+    g_array_append_val (self->journal->calls, call);
   return succeeded;
 }
 
@@ -132,6 +136,9 @@ refuse_call (MsTestBackend   *self,
 static gboolean
 injected_failure (MsTestBackend *self)
 {
+  if (self->journal != NULL)
+    return self->journal->calls->len + 1 == self->journal->fail_at;
+
   if (self->fail_in == 0)
     return FALSE;
 
@@ -290,6 +297,15 @@ ms_test_backend_fail_nth_call (MsTestBackend *self,
                                guint          n)
 {
   self->fail_in = n;
+}
+
+void
+ms_test_backend_set_journal (MsTestBackend *self,
+                             MsTestJournal *journal,
+                             guint          index)
+{
+  self->journal = journal;
+  self->index = index;
 }
 
 const GArray *

@@ -33,7 +33,16 @@ typedef struct {
   guint64        size;
   guint64        flags;      /* 0 for unmap; the destination for move */
   gboolean       succeeded;
+  guint          backend;    /* its index in a journal */
 } MsTestCall;
+
+/* The calls of several backends, in the order they were made, and which
+ * one fails: MsTestBackends given a journal log there too, and fail on
+ * its count instead of their own. */
+typedef struct {
+  GArray *calls;     /* of MsTestCall */
+  guint   fail_at;   /* the call that fails, 1 for the next one; 0 = none */
+} MsTestJournal;
 
 /* The reason an MsTestBackend gives for a failure it was told to make
  * (MS_MAPPING_ERROR_BAD_STATE). */
@@ -53,6 +62,10 @@ MsTestBackend    *ms_test_backend_new           (void);
 /* Makes the @n-th call from now (1 = the next one) fail; 0 = none. */
 void              ms_test_backend_fail_nth_call (MsTestBackend *self,
                                                  guint          n);
+/* Logs in @journal too, as backend @index, and fails on its count. */
+void              ms_test_backend_set_journal   (MsTestBackend *self,
+                                                 MsTestJournal *journal,
+                                                 guint          index);
 /* The calls made since creation or the last reset, as MsTestCall. */
 const GArray     *ms_test_backend_get_calls     (MsTestBackend *self);
 void              ms_test_backend_reset_calls   (MsTestBackend *self);
@@ -87,5 +100,14 @@ typedef enum {
  * ("MsTestPartialBackendMapUnmap", "MsTestPartialBackendNone"...). */
 MsMappingBackend *ms_test_partial_backend_new (MsTestMethods  methods,
                                                MsTestBackend *delegate);
+
+/* One way to expect a critical from a precondition: @func and @check are
+ * parts of the message, "" for any. */
+#define MS_TEST_EXPECT_CRITICAL(func, check, expr) G_STMT_START {              \
+    g_test_expect_message ("Ms", G_LOG_LEVEL_CRITICAL,                          \
+                           "*" func "*assertion*" check "*failed*");           \
+    expr;                                                                       \
+    g_test_assert_expected_messages ();                                         \
+  } G_STMT_END
 
 G_END_DECLS
