@@ -136,8 +136,8 @@ refuse_call (MsTestBackend   *self,
 static gboolean
 injected_failure (MsTestBackend *self)
 {
-  if (self->journal != NULL)
-    return self->journal->calls->len + 1 == self->journal->fail_at;
+  if (self->journal != NULL && self->journal->calls->len + 1 == self->journal->fail_at)
+    return TRUE;
 
   if (self->fail_in == 0)
     return FALSE;

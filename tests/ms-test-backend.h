@@ -38,7 +38,7 @@ typedef struct {
 
 /* The calls of several backends, in the order they were made, and which
  * one fails: MsTestBackends given a journal log there too, and fail on
- * its count instead of their own. */
+ * its count as well as their own. */
 typedef struct {
   GArray *calls;     /* of MsTestCall */
   guint   fail_at;   /* the call that fails, 1 for the next one; 0 = none */

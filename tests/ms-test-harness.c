@@ -27,6 +27,7 @@ struct _MsTestHarness
   guint             n_notify;
   gboolean          failed;
   char             *context;
+  GObject          *page_table;     /* owned, or NULL */
 };
 
 static const char * const call_names[] = { "map", "unmap", "protect", "move" };
@@ -87,7 +88,15 @@ ms_test_harness_free (MsTestHarness *self)
   g_ptr_array_unref (self->test_backends);
   g_array_unref (self->asked);
   g_free (self->context);
+  g_clear_object (&self->page_table);
   g_free (self);
+}
+
+void
+ms_test_harness_use_page_table (MsTestHarness   *self,
+                                MsTestPageTable *table)
+{
+  g_set_object (&self->page_table, G_OBJECT (table));
 }
 
 MsMemorySet *
@@ -281,6 +290,8 @@ begin (MsTestHarness *self)
   ms_model_begin (self->model, self->journal.fail_at);
   g_array_set_size (self->journal.calls, 0);
   g_array_set_size (self->asked, 0);
+  for (guint i = 0; i < self->test_backends->len; i++)
+    ms_test_backend_reset_calls (self->test_backends->pdata[i]);
 }
 
 /* Compares what the set did with what the model says, after one
@@ -363,7 +374,7 @@ ms_test_harness_map (MsTestHarness *self,
 
   RUN (self, "map",
        ms_model_map (self->model, start, size, flags, backend, offset, name, unmap_overlap),
-       ms_memory_set_map (self->set, area, NULL, unmap_overlap, &error_));
+       ms_memory_set_map (self->set, area, self->page_table, unmap_overlap, &error_));
 }
 
 int
@@ -372,34 +383,34 @@ ms_test_harness_unmap (MsTestHarness *self,
                        guint64        size)
 {
   RUN (self, "unmap", ms_model_unmap (self->model, start, size),
-       ms_memory_set_unmap (self->set, start, size, NULL, &error_));
+       ms_memory_set_unmap (self->set, start, size, self->page_table, &error_));
 }
 
 typedef struct {
-  MsTestHarness *self;
-  MsModelUpdate  update;
-  guint64        param;
-} UpdateData;
+  MsTestHarness     *self;
+  MsUpdateFlagsFunc  func;
+  gpointer           user_data;
+} FuncData;
 
 static gboolean
-update_func (guint64   old_flags,
-             guint64  *new_flags,
-             gpointer  user_data)
+recorded_func (guint64   old_flags,
+               guint64  *new_flags,
+               gpointer  user_data)
 {
-  UpdateData *data = user_data;
+  FuncData *data = user_data;
 
   g_array_append_val (data->self->asked, old_flags);
-  return ms_model_update_flags (data->update, data->param, old_flags, new_flags);
+  return data->func (old_flags, new_flags, data->user_data);
 }
 
-static int
-protect_with (MsTestHarness *self,
-              guint64        start,
-              guint64        size,
-              MsModelUpdate  update,
-              guint64        param)
+int
+ms_test_harness_protect_with_func (MsTestHarness     *self,
+                                   guint64            start,
+                                   guint64            size,
+                                   MsUpdateFlagsFunc  func,
+                                   gpointer           user_data)
 {
-  UpdateData data = { self, update, param };
+  FuncData data = { self, func, user_data };
   g_autoptr(GError) error = NULL;
   guint n_notify = self->n_notify, n_before = ms_memory_set_get_n_areas (self->set);
   int want, got;
@@ -407,8 +418,9 @@ protect_with (MsTestHarness *self,
   GArray *asked;
 
   begin (self);
-  want = ms_model_protect_with (self->model, start, size, update, param);
-  done = ms_memory_set_protect_with (self->set, start, size, NULL, update_func, &data, &error);
+  want = ms_model_protect_with_func (self->model, start, size, func, user_data);
+  done = ms_memory_set_protect_with (self->set, start, size, self->page_table, recorded_func, &data,
+                                     &error);
   got = finish (self, "protect_with", done, error, want, n_notify, n_before);
 
   asked = ms_model_get_asked (self->model);
@@ -419,6 +431,21 @@ protect_with (MsTestHarness *self,
   return got;
 }
 
+typedef struct {
+  MsModelUpdate update;
+  guint64       param;
+} UpdateData;
+
+static gboolean
+update_func (guint64   old_flags,
+             guint64  *new_flags,
+             gpointer  user_data)
+{
+  UpdateData *data = user_data;
+
+  return ms_model_update_flags (data->update, data->param, old_flags, new_flags);
+}
+
 int
 ms_test_harness_protect_with (MsTestHarness *self,
                               guint64        start,
@@ -426,7 +453,9 @@ ms_test_harness_protect_with (MsTestHarness *self,
                               MsModelUpdate  update,
                               guint64        param)
 {
-  return protect_with (self, start, size, update, param);
+  UpdateData data = { update, param };
+
+  return ms_test_harness_protect_with_func (self, start, size, update_func, &data);
 }
 
 int
@@ -443,14 +472,14 @@ ms_test_harness_protect (MsTestHarness *self,
   /* protect is protect_with with a function that always answers @flags. */
   begin (self);
   want = ms_model_protect_with (self->model, start, size, MS_MODEL_UPDATE_SET, flags);
-  done = ms_memory_set_protect (self->set, start, size, flags, NULL, &error);
+  done = ms_memory_set_protect (self->set, start, size, flags, self->page_table, &error);
   return finish (self, "protect", done, error, want, n_notify, n_before);
 }
 
 int
 ms_test_harness_clear (MsTestHarness *self)
 {
-  RUN (self, "clear", ms_model_clear (self->model), ms_memory_set_clear (self->set, NULL, &error_));
+  RUN (self, "clear", ms_model_clear (self->model), ms_memory_set_clear (self->set, self->page_table, &error_));
 }
 
 int
@@ -461,7 +490,7 @@ ms_test_harness_remap (MsTestHarness *self,
                        guint64        new_size)
 {
   RUN (self, "remap", ms_model_remap (self->model, old_start, old_size, new_start, new_size),
-       ms_memory_set_remap (self->set, old_start, old_size, new_start, new_size, NULL, &error_));
+       ms_memory_set_remap (self->set, old_start, old_size, new_start, new_size, self->page_table, &error_));
 }
 
 /* The areas as maps text, in the kernel's layout, offsets and names
@@ -499,7 +528,7 @@ ms_test_harness_load (MsTestHarness     *self,
 
   begin (self);
   want = ms_model_load (self->model, areas, n_areas, backend, &failed);
-  done = ms_memory_set_load_maps (self->set, text, self->backends->pdata[backend], NULL, &error);
+  done = ms_memory_set_load_maps (self->set, text, self->backends->pdata[backend], self->page_table, &error);
   got = finish (self, "load_maps", done, error, want, n_notify, n_before);
 
   /* The error names the line it is about. */

@@ -32,7 +32,11 @@ MsMemorySet      *ms_test_harness_get_set      (MsTestHarness *self);
 MsModel          *ms_test_harness_get_model    (MsTestHarness *self);
 MsMappingBackend *ms_test_harness_get_backend  (MsTestHarness *self,
                                                 guint          index);
-/* The backend calls of the last operation (MsTestCall). */
+/* Passes @table to every call of the set: the backends keep it. */
+void              ms_test_harness_use_page_table (MsTestHarness   *self,
+                                                  MsTestPageTable *table);
+/* The backend calls of the last operation (MsTestCall). (Each backend's
+ * own log is reset by each operation too.) */
 const GArray     *ms_test_harness_get_calls    (MsTestHarness *self);
 /* Names each operation in the messages of a failed check. */
 void              ms_test_harness_set_context  (MsTestHarness *self,
@@ -62,6 +66,12 @@ int ms_test_harness_protect_with (MsTestHarness *self,
                                   guint64        size,
                                   MsModelUpdate  update,
                                   guint64        param);
+/* The same with any function, called by the model and by the set. */
+int ms_test_harness_protect_with_func (MsTestHarness     *self,
+                                       guint64            start,
+                                       guint64            size,
+                                       MsUpdateFlagsFunc  func,
+                                       gpointer           user_data);
 int ms_test_harness_protect      (MsTestHarness *self,
                                   guint64        start,
                                   guint64        size,

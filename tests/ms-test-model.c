@@ -512,12 +512,12 @@ ms_model_unmap (MsModel *self,
 }
 
 typedef struct {
-  u128          start;
-  u128          end;
-  MsModelUpdate update;
-  guint64       param;
+  u128              start;
+  u128              end;
+  MsModelUpdateFunc func;
+  gpointer          user_data;
   /* Answers asked before the walk, when the limit may be broken. */
-  GArray       *answers;     /* of guint64 pairs: change, new flags */
+  GArray           *answers;     /* of guint64 pairs: change, new flags */
 } ProtectArgs;
 
 /* Applies to each piece the answer of the update function, asked as the
@@ -544,7 +544,7 @@ do_protect (MsModel  *self,
       else
         {
           g_array_append_val (self->asked, p->flags);
-          change = ms_model_update_flags (a->update, a->param, p->flags, &new_flags);
+          change = a->func (p->flags, &new_flags, a->user_data);
         }
       if (!change || new_flags == p->flags)
         continue;
@@ -559,6 +559,21 @@ do_protect (MsModel  *self,
   return result;
 }
 
+typedef struct {
+  MsModelUpdate update;
+  guint64       param;
+} NamedUpdate;
+
+static gboolean
+named_update (guint64   old_flags,
+              guint64  *new_flags,
+              gpointer  user_data)
+{
+  NamedUpdate *u = user_data;
+
+  return ms_model_update_flags (u->update, u->param, old_flags, new_flags);
+}
+
 int
 ms_model_protect_with (MsModel       *self,
                        guint64        start,
@@ -566,7 +581,19 @@ ms_model_protect_with (MsModel       *self,
                        MsModelUpdate  update,
                        guint64        param)
 {
-  ProtectArgs a = { start, (u128) start + size, update, param, NULL };
+  NamedUpdate u = { update, param };
+
+  return ms_model_protect_with_func (self, start, size, named_update, &u);
+}
+
+int
+ms_model_protect_with_func (MsModel          *self,
+                            guint64           start,
+                            guint64           size,
+                            MsModelUpdateFunc func,
+                            gpointer          user_data)
+{
+  ProtectArgs a = { start, (u128) start + size, func, user_data, NULL };
   guint n = ms_model_get_n_areas (self);
   int result;
 
@@ -588,7 +615,7 @@ ms_model_protect_with (MsModel       *self,
           guint64 pair[2] = { FALSE, p->flags };
 
           g_array_append_val (self->asked, p->flags);
-          pair[0] = ms_model_update_flags (update, param, p->flags, &pair[1]);
+          pair[0] = func (p->flags, &pair[1], user_data);
           g_array_append_vals (a.answers, pair, 2);
         }
       if (outcome_breaks_limit (self, do_protect, &a))

@@ -109,6 +109,16 @@ int      ms_model_protect_with   (MsModel       *self,
                                   guint64        size,
                                   MsModelUpdate  update,
                                   guint64        param);
+/* The same with any function: it is called once for each piece the
+ * model asks about. */
+typedef gboolean (*MsModelUpdateFunc) (guint64   old_flags,
+                                       guint64  *new_flags,
+                                       gpointer  user_data);
+int      ms_model_protect_with_func (MsModel          *self,
+                                     guint64           start,
+                                     guint64           size,
+                                     MsModelUpdateFunc func,
+                                     gpointer          user_data);
 int      ms_model_clear          (MsModel       *self);
 int      ms_model_remap          (MsModel       *self,
                                   guint64        old_start,
