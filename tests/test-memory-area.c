@@ -7,12 +7,6 @@
 
 #define TOP G_MAXUINT64
 
-#define EXPECT_CRITICAL(expr) G_STMT_START { \
-    g_test_expect_message ("Ms", G_LOG_LEVEL_CRITICAL, "*assertion*failed*"); \
-    expr; \
-    g_test_assert_expected_messages (); \
-  } G_STMT_END
-
 /* A backend whose finalization the test can watch. */
 static MsMappingBackend *
 watched_backend (gpointer *weak)
@@ -225,18 +219,18 @@ test_preconditions (void)
   g_autoptr(MsTestBackend) backend = ms_test_backend_new ();
   g_autoptr(MsMemoryArea) area = ms_memory_area_new (0x1000, 0x1000, 1, MS_MAPPING_BACKEND (backend));
 
-  EXPECT_CRITICAL (g_assert_null (ms_memory_area_new (0, 1, 1, NULL)));
-  EXPECT_CRITICAL (g_assert_null (ms_memory_area_new (0, 1, 1, (MsMappingBackend *) not_a_backend)));
-  EXPECT_CRITICAL (g_assert_null (ms_memory_area_ref (NULL)));
-  EXPECT_CRITICAL (ms_memory_area_unref (NULL));
-  EXPECT_CRITICAL (g_assert_cmphex (ms_memory_area_get_start (NULL), ==, 0));
-  EXPECT_CRITICAL (g_assert_cmphex (ms_memory_area_get_end (NULL), ==, 0));
-  EXPECT_CRITICAL (g_assert_cmphex (ms_memory_area_get_size (NULL), ==, 0));
-  EXPECT_CRITICAL (g_assert_cmphex (ms_memory_area_get_flags (NULL), ==, 0));
-  EXPECT_CRITICAL (g_assert_null (ms_memory_area_get_backend (NULL)));
-  EXPECT_CRITICAL (g_assert_false (ms_memory_area_contains (NULL, 0)));
-  EXPECT_CRITICAL (g_assert_false (ms_memory_area_equal (NULL, area)));
-  EXPECT_CRITICAL (g_assert_false (ms_memory_area_equal (area, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_null (ms_memory_area_new (0, 1, 1, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_null (ms_memory_area_new (0, 1, 1, (MsMappingBackend *) not_a_backend)));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_null (ms_memory_area_ref (NULL)));
+  MS_TEST_EXPECT_CRITICAL ("", "", ms_memory_area_unref (NULL));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_cmphex (ms_memory_area_get_start (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_cmphex (ms_memory_area_get_end (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_cmphex (ms_memory_area_get_size (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_cmphex (ms_memory_area_get_flags (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_null (ms_memory_area_get_backend (NULL)));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_false (ms_memory_area_contains (NULL, 0)));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_false (ms_memory_area_equal (NULL, area)));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_false (ms_memory_area_equal (area, NULL)));
 
   /* The area is untouched. */
   g_assert_cmphex (ms_memory_area_get_start (area), ==, 0x1000);

@@ -114,19 +114,6 @@ fixed_flags (guint64   old_flags,
   return TRUE;
 }
 
-/* Upstream's update_flags(new): takes the low 3 bits of @new and keeps
- * the rest of the old flags; leaves the area alone if its low 3 bits are
- * those already. */
-static gboolean
-upstream_update_flags (guint64   old_flags,
-                       guint64  *new_flags,
-                       gpointer  user_data)
-{
-  guint64 new = *(const guint64 *) user_data;
-
-  return ms_model_update_flags (MS_MODEL_UPDATE_UPSTREAM, new, old_flags, new_flags);
-}
-
 /* Checks ---------------------------------------------------------------- */
 
 static const char * const call_names[] = { "map", "unmap", "protect", "move" };
@@ -1434,12 +1421,6 @@ test_missing_methods (Fixture       *f,
 
 /* Preconditions ------------------------------------------------------------ */
 
-#define EXPECT_CRITICAL(expr) G_STMT_START { \
-    g_test_expect_message ("Ms", G_LOG_LEVEL_CRITICAL, "*assertion*failed*"); \
-    expr; \
-    g_test_assert_expected_messages (); \
-  } G_STMT_END
-
 static gboolean
 stop_at_once (MsMemoryArea *area,
               gpointer      user_data)
@@ -1456,27 +1437,27 @@ test_preconditions (Fixture       *f,
   GError *error = NULL;
   guint64 out = 0x1234;
 
-  EXPECT_CRITICAL (g_assert_cmpuint (ms_memory_set_get_n_areas (NULL), ==, 0));
-  EXPECT_CRITICAL (ms_memory_set_is_empty (NULL));
-  EXPECT_CRITICAL (g_assert_false (ms_memory_set_overlaps (NULL, 0, 1)));
-  EXPECT_CRITICAL (g_assert_null (ms_memory_set_find (NULL, 0)));
-  EXPECT_CRITICAL (g_assert_false (ms_memory_set_find_free_area (NULL, 0, 1, 0, 10, 1, &out)));
-  EXPECT_CRITICAL (g_assert_false (ms_memory_set_map (NULL, area, NULL, FALSE, &error)));
-  EXPECT_CRITICAL (g_assert_false (ms_memory_set_map (f->set, NULL, NULL, FALSE, &error)));
-  EXPECT_CRITICAL (g_assert_false (ms_memory_set_map (f->set, area, (GObject *) not_an_object,
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_cmpuint (ms_memory_set_get_n_areas (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("", "", ms_memory_set_is_empty (NULL));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_false (ms_memory_set_overlaps (NULL, 0, 1)));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_null (ms_memory_set_find (NULL, 0)));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_false (ms_memory_set_find_free_area (NULL, 0, 1, 0, 10, 1, &out)));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_false (ms_memory_set_map (NULL, area, NULL, FALSE, &error)));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_false (ms_memory_set_map (f->set, NULL, NULL, FALSE, &error)));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_false (ms_memory_set_map (f->set, area, (GObject *) not_an_object,
                                                       FALSE, &error)));
-  EXPECT_CRITICAL (g_assert_false (ms_memory_set_unmap (NULL, 0, 1, NULL, &error)));
-  EXPECT_CRITICAL (g_assert_false (ms_memory_set_unmap (f->set, 0, 1, (GObject *) not_an_object,
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_false (ms_memory_set_unmap (NULL, 0, 1, NULL, &error)));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_false (ms_memory_set_unmap (f->set, 0, 1, (GObject *) not_an_object,
                                                         &error)));
-  EXPECT_CRITICAL (g_assert_false (ms_memory_set_protect (NULL, 0, 1, 1, NULL, &error)));
-  EXPECT_CRITICAL (g_assert_false (ms_memory_set_protect_with (NULL, 0, 1, NULL,
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_false (ms_memory_set_protect (NULL, 0, 1, 1, NULL, &error)));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_false (ms_memory_set_protect_with (NULL, 0, 1, NULL,
                                                                fixed_flags, &out, &error)));
-  EXPECT_CRITICAL (g_assert_false (ms_memory_set_protect_with (f->set, 0, 1, NULL,
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_false (ms_memory_set_protect_with (f->set, 0, 1, NULL,
                                                                NULL, NULL, &error)));
-  EXPECT_CRITICAL (g_assert_false (ms_memory_set_clear (NULL, NULL, &error)));
-  EXPECT_CRITICAL (ms_memory_set_foreach (NULL, stop_at_once, NULL));
-  EXPECT_CRITICAL (ms_memory_set_foreach (f->set, NULL, NULL));
-  EXPECT_CRITICAL (g_assert_null (ms_memory_set_get_areas (NULL)));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_false (ms_memory_set_clear (NULL, NULL, &error)));
+  MS_TEST_EXPECT_CRITICAL ("", "", ms_memory_set_foreach (NULL, stop_at_once, NULL));
+  MS_TEST_EXPECT_CRITICAL ("", "", ms_memory_set_foreach (f->set, NULL, NULL));
+  MS_TEST_EXPECT_CRITICAL ("", "", g_assert_null (ms_memory_set_get_areas (NULL)));
 
   g_assert_null (error);
   g_assert_cmphex (out, ==, 0x1234);

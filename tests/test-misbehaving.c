@@ -5,7 +5,6 @@
  * Whatever a backend or a callback does, the set must end up describing
  * exactly what the backend holds, never crash, never touch freed memory
  * and never leak (run under valgrind and AddressSanitizer in CI):
- * - every backend call of a scenario fails in turn;
  * - a backend, an update function, a foreach function or a
  *   notify::n-areas handler changes the same set: refused with
  *   MS_MAPPING_ERROR_BUSY, nothing changed, the outer call goes on;
@@ -204,8 +203,8 @@ upstream_update_flags (guint64   old_flags,
   return TRUE;
 }
 
-/* ---- every backend call of a scenario fails in turn ---- */
-
+/* The operations a test may make the subject of a hook. (Every backend
+ * call of every scenario failing in turn is test-scenarios.c's.) */
 typedef enum {
   OP_MAP,
   OP_MAP_OVERLAP,
@@ -214,170 +213,6 @@ typedef enum {
   OP_PROTECT_WITH,
   OP_CLEAR,
 } OpKind;
-
-typedef struct {
-  OpKind  kind;
-  guint64 start;
-  guint64 size;
-  guint64 flags;
-} Op;
-
-#define SCENARIO_END { OP_CLEAR, G_MAXUINT64, 0, 0 }
-
-/* Upstream's scenarios, with only operations that succeed whatever the
- * state: mapping over what is there unmaps it first. */
-static const Op scenario_readme[] = {
-  { OP_MAP_OVERLAP, 0x1000, 0x4000, 1 },
-  { OP_UNMAP, 0x2000, 0x2000, 0 },
-  SCENARIO_END
-};
-
-static const Op scenario_map_unmap[] = {
-  { OP_MAP_OVERLAP, 0x0000, 0x1000, 1 }, { OP_MAP_OVERLAP, 0x2000, 0x1000, 1 },
-  { OP_MAP_OVERLAP, 0x4000, 0x1000, 1 }, { OP_MAP_OVERLAP, 0x6000, 0x1000, 1 },
-  { OP_MAP_OVERLAP, 0x1000, 0x1000, 2 }, { OP_MAP_OVERLAP, 0x3000, 0x1000, 2 },
-  { OP_MAP_OVERLAP, 0x5000, 0x1000, 2 }, { OP_MAP_OVERLAP, 0x7000, 0x1000, 2 },
-  { OP_MAP_OVERLAP, 0x4000, 0x4000, 3 },
-  { OP_UNMAP, 0x4000, 0x8000, 0 },
-  { OP_UNMAP, 0x0000, 0x20000, 0 },
-  SCENARIO_END
-};
-
-static const Op scenario_unmap_split[] = {
-  { OP_MAP_OVERLAP, 0x0000, 0x1000, 1 }, { OP_MAP_OVERLAP, 0x2000, 0x1000, 1 },
-  { OP_MAP_OVERLAP, 0x4000, 0x1000, 1 }, { OP_MAP_OVERLAP, 0x6000, 0x1000, 1 },
-  { OP_UNMAP, 0x0c00, 0x1800, 0 }, { OP_UNMAP, 0x2c00, 0x1800, 0 },
-  { OP_UNMAP, 0x4c00, 0x1800, 0 },
-  { OP_UNMAP, 0x0800, 0x100, 0 }, { OP_UNMAP, 0x4800, 0x100, 0 },
-  { OP_UNMAP, 0x0000, 0x10000, 0 },
-  SCENARIO_END
-};
-
-static const Op scenario_protect[] = {
-  { OP_MAP_OVERLAP, 0x0000, 0x1000, 7 }, { OP_MAP_OVERLAP, 0x2000, 0x1000, 7 },
-  { OP_MAP_OVERLAP, 0x4000, 0x1000, 7 }, { OP_MAP_OVERLAP, 0x6000, 0x1000, 7 },
-  { OP_PROTECT_WITH, 0x0c00, 0x1800, 0x1 }, { OP_PROTECT_WITH, 0x2c00, 0x1800, 0x1 },
-  { OP_PROTECT_WITH, 0x4c00, 0x1800, 0x1 },
-  { OP_PROTECT_WITH, 0x0800, 0x100, 0x13 }, { OP_PROTECT_WITH, 0x4800, 0x100, 0x13 },
-  { OP_PROTECT_WITH, 0x0880, 0x80, 0x3 },
-  { OP_PROTECT, 0x0000, 0x8000, 5 },
-  { OP_UNMAP, 0x0000, 0x10000, 0 },
-  SCENARIO_END
-};
-
-static const Op scenario_clear[] = {
-  { OP_MAP_OVERLAP, 0x0000, 0x1000, 1 }, { OP_MAP_OVERLAP, 0x2000, 0x1000, 2 },
-  { OP_MAP_OVERLAP, 0x4000, 0x1000, 3 }, { OP_MAP_OVERLAP, 0x6000, 0x1000, 4 },
-  { OP_PROTECT, 0x0800, 0x2000, 5 },
-  { OP_CLEAR, 0, 0, 0 },
-  SCENARIO_END
-};
-
-static gboolean
-run_op (MsMemorySet     *set,
-        MsTestBackend   *test_backend,
-        MsTestPageTable *table,
-        const Op        *op,
-        GError         **error)
-{
-  g_autoptr(MsMemoryArea) area = NULL;
-
-  switch (op->kind)
-    {
-    case OP_MAP:
-    case OP_MAP_OVERLAP:
-      area = ms_memory_area_new (op->start, op->size, op->flags,
-                                 MS_MAPPING_BACKEND (test_backend));
-      return ms_memory_set_map (set, area, G_OBJECT (table), op->kind == OP_MAP_OVERLAP, error);
-    case OP_UNMAP:
-      return ms_memory_set_unmap (set, op->start, op->size, G_OBJECT (table), error);
-    case OP_PROTECT:
-      return ms_memory_set_protect (set, op->start, op->size, op->flags, G_OBJECT (table), error);
-    case OP_PROTECT_WITH:
-      return ms_memory_set_protect_with (set, op->start, op->size, G_OBJECT (table),
-                                         upstream_update_flags, GSIZE_TO_POINTER (op->flags),
-                                         error);
-    case OP_CLEAR:
-      return ms_memory_set_clear (set, G_OBJECT (table), error);
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static gboolean
-is_end (const Op *op)
-{
-  return op->kind == OP_CLEAR && op->start == G_MAXUINT64;
-}
-
-/* Runs @scenario with backend call @fail_at failing (0: none); returns
- * how many backend calls it made. */
-static guint
-run_scenario (const Op *scenario,
-              guint     fail_at)
-{
-  g_autoptr(MsMemorySet) set = ms_memory_set_new ();
-  g_autoptr(MsTestBackend) test_backend = ms_test_backend_new ();
-  g_autoptr(MsTestPageTable) table = ms_test_page_table_new (MS_TEST_MAX_ADDR);
-  g_autoptr(GError) error = NULL;
-  guint n_failed_ops = 0;
-  const GArray *calls;
-  guint n_calls;
-
-  ms_test_backend_fail_nth_call (test_backend, fail_at);
-
-  for (const Op *op = scenario; !is_end (op); op++)
-    {
-      guint n_calls_before = ms_test_backend_get_calls (test_backend)->len;
-      g_autoptr(GError) op_error = NULL;
-      gboolean done = run_op (set, test_backend, table, op, &op_error);
-      guint n_calls_after = ms_test_backend_get_calls (test_backend)->len;
-
-      if (fail_at > n_calls_before && fail_at <= n_calls_after)
-        {
-          /* This operation made the call that failed: it fails, and the
-           * failed call was its last. */
-          g_assert_false (done);
-          g_assert_error (op_error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE);
-          g_assert_cmpuint (n_calls_after, ==, fail_at);
-          n_failed_ops++;
-        }
-      else
-        {
-          g_assert_no_error (op_error);
-          g_assert_true (done);
-        }
-
-      ms_test_assert_set_matches_table (set, table);
-    }
-
-  calls = ms_test_backend_get_calls (test_backend);
-  for (guint i = 0; i < calls->len; i++)
-    g_assert_cmpint (g_array_index (calls, MsTestCall, i).succeeded, ==, i + 1 != fail_at);
-  g_assert_cmpuint (n_failed_ops, ==, fail_at > 0 && fail_at <= calls->len ? 1 : 0);
-  n_calls = calls->len;
-
-  /* Whatever failed, the set can still be emptied. */
-  ms_memory_set_clear (set, G_OBJECT (table), &error);
-  g_assert_no_error (error);
-  ms_test_assert_set_matches_table (set, table);
-  g_assert_true (ms_memory_set_is_empty (set));
-
-  return n_calls;
-}
-
-static void
-test_fail_every_call (gconstpointer data)
-{
-  const Op *scenario = data;
-  guint n_calls = run_scenario (scenario, 0);
-
-  g_assert_cmpuint (n_calls, >, 0);
-  for (guint n = 1; n <= n_calls; n++)
-    run_scenario (scenario, n);
-
-  g_test_message ("%u failure points", n_calls);
-}
 
 /* ---- re-entering the set from a backend or a callback ---- */
 
@@ -1264,16 +1099,6 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_data_func ("/misbehaving/fail-every-call/readme", scenario_readme,
-                        test_fail_every_call);
-  g_test_add_data_func ("/misbehaving/fail-every-call/map-unmap", scenario_map_unmap,
-                        test_fail_every_call);
-  g_test_add_data_func ("/misbehaving/fail-every-call/unmap-split", scenario_unmap_split,
-                        test_fail_every_call);
-  g_test_add_data_func ("/misbehaving/fail-every-call/protect", scenario_protect,
-                        test_fail_every_call);
-  g_test_add_data_func ("/misbehaving/fail-every-call/clear", scenario_clear,
-                        test_fail_every_call);
 
   g_test_add ("/misbehaving/reentrant/backend", Fixture, NULL,
               fixture_setup, test_reentrant_backend, fixture_teardown);
