@@ -41,6 +41,23 @@ stop_at_first (MsMemoryArea *area,
   return TRUE;
 }
 
+static gboolean
+count_gap (guint64  start,
+           guint64  size,
+           gpointer user_data)
+{
+  (*(guint *) user_data)++;
+  return FALSE;
+}
+
+static gboolean
+switch_merging (MsMemoryArea *area,
+                gpointer      user_data)
+{
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_set_merge_adjacent", "self->busy == 0", ms_memory_set_set_merge_adjacent (user_data, TRUE));
+  return TRUE;
+}
+
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -103,6 +120,10 @@ test_memory_area (Fixture       *f,
   MS_TEST_EXPECT_CRITICAL ("ms_memory_area_equal", "a != NULL", g_assert_true ((ms_memory_area_equal (NULL, area)) == (FALSE)));
   MS_TEST_EXPECT_CRITICAL ("ms_memory_area_equal", "b != NULL", g_assert_true ((ms_memory_area_equal (area, NULL)) == (FALSE)));
   MS_TEST_EXPECT_CRITICAL ("ms_memory_area_to_string", "self != NULL", g_assert_true ((ms_memory_area_to_string (NULL)) == (NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_area_new_full", "MS_IS_MAPPING_BACKEND", g_assert_null (ms_memory_area_new_full (0, 1, 0, NULL, 0, "x")));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_area_new_full", "MS_IS_MAPPING_BACKEND", g_assert_null (ms_memory_area_new_full (0, 1, 0, BACKEND (f), 0, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_area_get_offset", "self != NULL", g_assert_cmpuint (ms_memory_area_get_offset (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_area_get_name", "self != NULL", g_assert_null (ms_memory_area_get_name (NULL)));
 
   /* Not programmer errors: an area may be empty or run past the top of
    * the address space; mapping it fails with INVALID_PARAM. */
@@ -141,6 +162,10 @@ test_mapping_backend (Fixture       *f,
   MS_TEST_EXPECT_CRITICAL ("ms_mapping_backend_map", "error == NULL || *error == NULL", g_assert_true ((ms_mapping_backend_map (backend, 0, 1, 0, NULL, &f->set_error)) == (FALSE)));
   MS_TEST_EXPECT_CRITICAL ("ms_mapping_backend_unmap", "error == NULL || *error == NULL", g_assert_true ((ms_mapping_backend_unmap (backend, 0, 1, NULL, &f->set_error)) == (FALSE)));
   MS_TEST_EXPECT_CRITICAL ("ms_mapping_backend_protect", "error == NULL || *error == NULL", g_assert_true ((ms_mapping_backend_protect (backend, 0, 1, 0, NULL, &f->set_error)) == (FALSE)));
+  MS_TEST_EXPECT_CRITICAL ("ms_mapping_backend_move", "MS_IS_MAPPING_BACKEND", g_assert_false (ms_mapping_backend_move (NULL, 0, 1, 2, NULL, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_mapping_backend_move", "MS_IS_MAPPING_BACKEND", g_assert_false (ms_mapping_backend_move (BACKEND (f), 0, 1, 2, NULL, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_mapping_backend_move", "G_IS_OBJECT (page_table)", g_assert_false (ms_mapping_backend_move (backend, 0, 1, 2, PT (f), NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_mapping_backend_move", "error == NULL || *error == NULL", g_assert_false (ms_mapping_backend_move (backend, 0, 1, 2, NULL, &f->set_error)));
 }
 
 static void
@@ -168,7 +193,31 @@ test_memory_set_lookups (Fixture       *f,
   MS_TEST_EXPECT_CRITICAL ("ms_memory_set_foreach", "MS_IS_MEMORY_SET", ms_memory_set_foreach (NULL, stop_at_first, &n));
   MS_TEST_EXPECT_CRITICAL ("ms_memory_set_foreach", "MS_IS_MEMORY_SET", ms_memory_set_foreach (SET (f), stop_at_first, &n));
   MS_TEST_EXPECT_CRITICAL ("ms_memory_set_foreach", "func != NULL", ms_memory_set_foreach (f->set, NULL, &n));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_find_free_area_top_down", "MS_IS_MEMORY_SET", g_assert_false (ms_memory_set_find_free_area_top_down (NULL, 1, 0, 10, 1, &start)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_find_free_area_top_down", "MS_IS_MEMORY_SET", g_assert_false (ms_memory_set_find_free_area_top_down (SET (f), 1, 0, 10, 1, &start)));
+  g_assert_cmphex (start, ==, 0x5a5a);
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_foreach_in_range", "MS_IS_MEMORY_SET", ms_memory_set_foreach_in_range (NULL, 0, G_MAXUINT64, stop_at_first, &n));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_foreach_in_range", "MS_IS_MEMORY_SET", ms_memory_set_foreach_in_range (SET (f), 0, G_MAXUINT64, stop_at_first, &n));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_foreach_in_range", "func != NULL", ms_memory_set_foreach_in_range (f->set, 0, G_MAXUINT64, NULL, &n));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_get_areas_in_range", "MS_IS_MEMORY_SET", g_assert_null (ms_memory_set_get_areas_in_range (NULL, 0, G_MAXUINT64)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_get_areas_in_range", "MS_IS_MEMORY_SET", g_assert_null (ms_memory_set_get_areas_in_range (SET (f), 0, G_MAXUINT64)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_foreach_gap", "MS_IS_MEMORY_SET", ms_memory_set_foreach_gap (NULL, 0, G_MAXUINT64, count_gap, &n));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_foreach_gap", "MS_IS_MEMORY_SET", ms_memory_set_foreach_gap (SET (f), 0, G_MAXUINT64, count_gap, &n));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_foreach_gap", "func != NULL", ms_memory_set_foreach_gap (f->set, 0, G_MAXUINT64, NULL, &n));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_get_mapped_size", "MS_IS_MEMORY_SET", g_assert_cmpuint (ms_memory_set_get_mapped_size (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_get_mapped_size", "MS_IS_MEMORY_SET", g_assert_cmpuint (ms_memory_set_get_mapped_size (SET (f)), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_get_merge_adjacent", "MS_IS_MEMORY_SET", g_assert_false (ms_memory_set_get_merge_adjacent (NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_set_merge_adjacent", "MS_IS_MEMORY_SET", ms_memory_set_set_merge_adjacent (SET (f), TRUE));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_get_max_areas", "MS_IS_MEMORY_SET", g_assert_cmpuint (ms_memory_set_get_max_areas (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_set_max_areas", "MS_IS_MEMORY_SET", ms_memory_set_set_max_areas (SET (f), 1));
   g_assert_cmpuint (n, ==, 0);
+  g_assert_false (ms_memory_set_get_merge_adjacent (f->set));
+  g_assert_cmpuint (ms_memory_set_get_max_areas (f->set), ==, G_MAXUINT);
+
+  /* Merging cannot be switched while the set is busy: areas a walk is
+   * looking at would merge under it. */
+  ms_memory_set_foreach (f->set, switch_merging, f->set);
+  g_assert_false (ms_memory_set_get_merge_adjacent (f->set));
 
   /* Not programmer errors: nonsense sizes, limits and alignments give
    * "no free area". */
@@ -178,6 +227,11 @@ test_memory_set_lookups (Fixture       *f,
   g_assert_false (ms_memory_set_find_free_area (f->set, 0, 1, 10, 10, 1, &start));
   g_assert_false (ms_memory_set_find_free_area (f->set, 0, 1, 10, 0, 1, &start));
   g_assert_false (ms_memory_set_find_free_area (f->set, 0, G_MAXUINT64, 0, G_MAXUINT64, 1, &start));
+  g_assert_false (ms_memory_set_find_free_area_top_down (f->set, 0, 0, 10, 1, &start));
+  g_assert_false (ms_memory_set_find_free_area_top_down (f->set, 1, 0, 10, 0, &start));
+  g_assert_false (ms_memory_set_find_free_area_top_down (f->set, 3, 0, 10, 3, &start));
+  g_assert_false (ms_memory_set_find_free_area_top_down (f->set, 1, 10, 10, 1, &start));
+  g_assert_false (ms_memory_set_find_free_area_top_down (f->set, G_MAXUINT64, 0, G_MAXUINT64, 1, &start));
   g_assert_cmphex (start, ==, 0x5a5a);
 }
 
@@ -238,6 +292,18 @@ test_memory_set_clear (Fixture       *f,
   MS_TEST_EXPECT_CRITICAL ("ms_memory_set_clear", "MS_IS_MEMORY_SET", g_assert_true ((ms_memory_set_clear (SET (f), pt, NULL)) == (FALSE)));
   MS_TEST_EXPECT_CRITICAL ("ms_memory_set_clear", "G_IS_OBJECT (page_table)", g_assert_true ((ms_memory_set_clear (f->set, PT (f), NULL)) == (FALSE)));
   MS_TEST_EXPECT_CRITICAL ("ms_memory_set_clear", "error == NULL || *error == NULL", g_assert_true ((ms_memory_set_clear (f->set, pt, &f->set_error)) == (FALSE)));
+}
+
+static void
+test_memory_set_remap (Fixture       *f,
+                       gconstpointer  data)
+{
+  GObject *pt = G_OBJECT (f->table);
+
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_remap", "MS_IS_MEMORY_SET", g_assert_false (ms_memory_set_remap (NULL, 0x1000, 0x1000, 0x8000, 0x1000, pt, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_remap", "MS_IS_MEMORY_SET", g_assert_false (ms_memory_set_remap (SET (f), 0x1000, 0x1000, 0x8000, 0x1000, pt, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_remap", "G_IS_OBJECT (page_table)", g_assert_false (ms_memory_set_remap (f->set, 0x1000, 0x1000, 0x8000, 0x1000, PT (f), NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_remap", "error == NULL || *error == NULL", g_assert_false (ms_memory_set_remap (f->set, 0x1000, 0x1000, 0x8000, 0x1000, pt, &f->set_error)));
 }
 
 static void
@@ -306,6 +372,8 @@ main (int   argc,
               fixture_setup, test_memory_set_protect, fixture_teardown);
   g_test_add ("/bad-input/memory-set/clear", Fixture, NULL,
               fixture_setup, test_memory_set_clear, fixture_teardown);
+  g_test_add ("/bad-input/memory-set/remap", Fixture, NULL,
+              fixture_setup, test_memory_set_remap, fixture_teardown);
   g_test_add ("/bad-input/memory-set/load-maps", Fixture, NULL,
               fixture_setup, test_memory_set_load_maps, fixture_teardown);
   g_test_add ("/bad-input/host-backend", Fixture, NULL,

@@ -106,6 +106,26 @@ class BadInput(unittest.TestCase):
              lambda v: s.protect_with(v, 1, None, lambda old: (True, 2))),
             ('MemorySet.protect_with size',
              lambda v: s.protect_with(0x1000, v, None, lambda old: (True, 2))),
+            ('MemoryArea.new_full offset',
+             lambda v: Ms.MemoryArea.new_full(0, 1, 0, self.backend, v, None)),
+            ('MemorySet.find_free_area_top_down size',
+             lambda v: s.find_free_area_top_down(v, 0, 10, 1)),
+            ('MemorySet.find_free_area_top_down limit_start',
+             lambda v: s.find_free_area_top_down(1, v, 10, 1)),
+            ('MemorySet.find_free_area_top_down limit_end',
+             lambda v: s.find_free_area_top_down(1, 0, v, 1)),
+            ('MemorySet.find_free_area_top_down align',
+             lambda v: s.find_free_area_top_down(1, 0, 10, v)),
+            ('MemorySet.remap old_start', lambda v: s.remap(v, 0x1000, 0x8000, 0x1000, None)),
+            ('MemorySet.remap old_size', lambda v: s.remap(0x1000, v, 0x8000, 0x1000, None)),
+            ('MemorySet.remap new_start', lambda v: s.remap(0x1000, 0x1000, v, 0x1000, None)),
+            ('MemorySet.remap new_size', lambda v: s.remap(0x1000, 0x1000, 0x8000, v, None)),
+            ('MemorySet.get_areas_in_range start', lambda v: s.get_areas_in_range(v, 1)),
+            ('MemorySet.get_areas_in_range size', lambda v: s.get_areas_in_range(0, v)),
+            ('MemorySet.foreach_gap start', lambda v: s.foreach_gap(v, 1, lambda *a: False)),
+            ('MemorySet.set_max_areas max_areas', lambda v: s.set_max_areas(v)),
+            ('MappingBackend.move new_start',
+             lambda v: Ms.MappingBackend.move(self.backend, 0, 1, v, None)),
             ('MappingBackend.map start', lambda v: Ms.MappingBackend.map(self.backend, v, 1, 0, None)),
             ('MappingBackend.unmap size', lambda v: Ms.MappingBackend.unmap(self.backend, 0, v, None)),
             ('MappingBackend.protect flags',
@@ -120,7 +140,7 @@ class BadInput(unittest.TestCase):
                     with self.assertRaises(exception):
                         call(value)
                     n += 1
-        self.assertEqual(n, 22 * len(BAD_NUMBERS))
+        self.assertEqual(n, 36 * len(BAD_NUMBERS))
 
     def test_extreme_numbers(self):
         # 0 and 2^64 - 1 are numbers like any other.
@@ -159,6 +179,7 @@ class BadInput(unittest.TestCase):
                              lambda: self.set.protect(0, 0x10000, 2, pt),
                              lambda: self.set.protect_with(0, 0x10000, pt,
                                                            lambda old: (True, 2)),
+                             lambda: self.set.remap(0x1000, 0x1000, 0x8000, 0x1000, pt),
                              lambda: self.set.clear(pt)):
                     with self.assertRaises(TypeError):
                         call()
@@ -180,6 +201,16 @@ class BadInput(unittest.TestCase):
                     self.set.protect_with(0, 0x10000, None, func)
                 with self.assertRaises(TypeError):
                     self.set.foreach(func)
+                with self.assertRaises(TypeError):
+                    self.set.foreach_in_range(0, U64_MAX, func)
+                with self.assertRaises(TypeError):
+                    self.set.foreach_gap(0, U64_MAX, func)
+
+    def test_not_a_name(self):
+        for name in (5, b'x', ['x'], object()):
+            with self.subTest(name=name):
+                with self.assertRaises(TypeError):
+                    Ms.MemoryArea.new_full(0, 1, 0, self.backend, 0, name)
 
     def test_not_a_bool(self):
         # Any Python value has a truth value: unmap_overlap takes it.
@@ -210,6 +241,22 @@ class BadInput(unittest.TestCase):
         invalid(lambda: self.set.unmap(U64_MAX, 1, None))
         invalid(lambda: self.set.protect(0x1000, U64_MAX, 2, None))
         invalid(lambda: self.set.protect_with(U64_MAX, 2, None, lambda old: (True, 2)))
+        invalid(lambda: self.set.remap(0x1000, 0, 0x8000, 0x1000, None))
+        invalid(lambda: self.set.remap(0x1000, 0x1000, U64_MAX, 2, None))
+        invalid(lambda: self.set.remap(0x1000, 0x1000, 0x1800, 0x1000, None))
+        with self.assertRaises(GLib.Error) as caught:
+            self.set.remap(0x3000, 0x1000, 0x8000, 0x1000, None)
+        self.assertEqual(caught.exception.code, Ms.MappingError.NOT_MAPPED)
+        # A backend without a move method refuses before anything changes.
+        with self.assertRaises(GLib.Error) as caught:
+            self.set.remap(0x1000, 0x1000, 0x8000, 0x1000, None)
+        self.assertEqual(caught.exception.code, Ms.MappingError.BAD_STATE)
+        self.assertIn('does not implement the move method', caught.exception.message)
+        self.assertEqual(self.set.get_areas_in_range(0x1000, 0), [])
+        self.assertEqual(len(self.set.get_areas_in_range(0x1fff, U64_MAX)), 1)
+        self.assertFalse(self.set.find_free_area_top_down(0, 0, 10, 1)[0])
+        self.assertFalse(self.set.find_free_area_top_down(3, 0, 10, 3)[0])
+        self.assertFalse(self.set.find_free_area_top_down(1, 10, 10, 1)[0])
         # Empty ranges do nothing; nonsense find_free_area gives no answer.
         self.assertTrue(self.set.unmap(0x1000, 0, None))
         self.assertTrue(self.set.protect(0x1000, 0, 2, None))
