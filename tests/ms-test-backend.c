@@ -67,6 +67,8 @@ struct _MsTestBackend
   guint          fail_in;      /* the call that fails, counted from now; 0 = none */
   MsTestJournal *journal;      /* not owned, or NULL */
   guint          index;        /* in the journal */
+  MsTestHook     hook;
+  gpointer       hook_data;
 };
 
 static void ms_test_backend_iface_init (MsMappingBackendInterface *iface);
@@ -133,6 +135,17 @@ refuse_call (MsTestBackend   *self,
   return log_call (self, kind, start, size, flags, FALSE);
 }
 
+/* Runs the hook; the caller holds a reference to @self across it. */
+static void
+run_hook (MsTestBackend  *self,
+          MsTestCallKind  kind,
+          guint64         start,
+          guint64         size)
+{
+  if (self->hook != NULL)
+    self->hook (kind, start, size, self->hook_data);
+}
+
 static gboolean
 injected_failure (MsTestBackend *self)
 {
@@ -153,9 +166,11 @@ ms_test_backend_map (MsMappingBackend *backend,
                      GObject          *page_table,
                      GError          **error)
 {
-  MsTestBackend *self = MS_TEST_BACKEND (backend);
+  /* Alive across a hook that drops references. */
+  g_autoptr(MsTestBackend) self = g_object_ref (MS_TEST_BACKEND (backend));
   guint8 *entries;
 
+  run_hook (self, MS_TEST_CALL_MAP, start, size);
   if (injected_failure (self))
     return refuse_call (self, MS_TEST_CALL_MAP, start, size, flags, error, MS_TEST_INJECTED_FAILURE);
   if (page_table == NULL)
@@ -178,9 +193,11 @@ ms_test_backend_unmap (MsMappingBackend *backend,
                        GObject          *page_table,
                        GError          **error)
 {
-  MsTestBackend *self = MS_TEST_BACKEND (backend);
+  /* Alive across a hook that drops references. */
+  g_autoptr(MsTestBackend) self = g_object_ref (MS_TEST_BACKEND (backend));
   guint8 *entries;
 
+  run_hook (self, MS_TEST_CALL_UNMAP, start, size);
   if (injected_failure (self))
     return refuse_call (self, MS_TEST_CALL_UNMAP, start, size, 0, error, MS_TEST_INJECTED_FAILURE);
   if (page_table == NULL)
@@ -204,9 +221,11 @@ ms_test_backend_protect (MsMappingBackend *backend,
                          GObject          *page_table,
                          GError          **error)
 {
-  MsTestBackend *self = MS_TEST_BACKEND (backend);
+  /* Alive across a hook that drops references. */
+  g_autoptr(MsTestBackend) self = g_object_ref (MS_TEST_BACKEND (backend));
   guint8 *entries;
 
+  run_hook (self, MS_TEST_CALL_PROTECT, start, size);
   if (injected_failure (self))
     return refuse_call (self, MS_TEST_CALL_PROTECT, start, size, new_flags, error, MS_TEST_INJECTED_FAILURE);
   if (page_table == NULL)
@@ -232,9 +251,11 @@ ms_test_backend_move (MsMappingBackend *backend,
                       GObject          *page_table,
                       GError          **error)
 {
-  MsTestBackend *self = MS_TEST_BACKEND (backend);
+  /* Alive across a hook that drops references. */
+  g_autoptr(MsTestBackend) self = g_object_ref (MS_TEST_BACKEND (backend));
   guint8 *from, *to;
 
+  run_hook (self, MS_TEST_CALL_MOVE, old_start, size);
   if (injected_failure (self))
     return refuse_call (self, MS_TEST_CALL_MOVE, old_start, size, new_start, error,
                         MS_TEST_INJECTED_FAILURE);
@@ -297,6 +318,15 @@ ms_test_backend_fail_nth_call (MsTestBackend *self,
                                guint          n)
 {
   self->fail_in = n;
+}
+
+void
+ms_test_backend_set_hook (MsTestBackend *self,
+                          MsTestHook     hook,
+                          gpointer       data)
+{
+  self->hook = hook;
+  self->hook_data = data;
 }
 
 void

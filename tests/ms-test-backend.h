@@ -59,6 +59,17 @@ typedef struct {
 G_DECLARE_FINAL_TYPE (MsTestBackend, ms_test_backend, MS_TEST, BACKEND, GObject)
 
 MsTestBackend    *ms_test_backend_new           (void);
+/* Called at the start of each backend call, before anything else: it
+ * may re-enter the set or drop references (the backend stays alive
+ * until the call returns). */
+typedef void (*MsTestHook) (MsTestCallKind kind,
+                            guint64        start,
+                            guint64        size,
+                            gpointer       data);
+
+void              ms_test_backend_set_hook      (MsTestBackend *self,
+                                                 MsTestHook     hook,
+                                                 gpointer       data);
 /* Makes the @n-th call from now (1 = the next one) fail; 0 = none. */
 void              ms_test_backend_fail_nth_call (MsTestBackend *self,
                                                  guint          n);

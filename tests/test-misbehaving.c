@@ -14,125 +14,9 @@
 
 #include "ms-test-backend.h"
 
-/* MsHookBackend: an MsTestBackend that first calls a hook. */
-typedef void (*HookFunc) (MsTestCallKind kind,
-                          guint64        start,
-                          guint64        size,
-                          gpointer       data);
-
-#define MS_TYPE_HOOK_BACKEND (ms_hook_backend_get_type ())
-G_DECLARE_FINAL_TYPE (MsHookBackend, ms_hook_backend, MS, HOOK_BACKEND, GObject)
-
-struct _MsHookBackend
-{
-  GObject        parent_instance;
-  MsTestBackend *inner;
-  HookFunc       hook;
-  gpointer       hook_data;
-};
-
-static void ms_hook_backend_iface_init (MsMappingBackendInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (MsHookBackend, ms_hook_backend, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (MS_TYPE_MAPPING_BACKEND,
-                                                      ms_hook_backend_iface_init))
-
-static void
-run_hook (MsMappingBackend *backend,
-          MsTestCallKind    kind,
-          guint64           start,
-          guint64           size)
-{
-  MsHookBackend *self = MS_HOOK_BACKEND (backend);
-
-  if (self->hook != NULL)
-    self->hook (kind, start, size, self->hook_data);
-}
-
-/* The inner backend's own methods: its reasons reach the set once. */
-static MsMappingBackendInterface *
-inner_iface (MsHookBackend *self)
-{
-  return MS_MAPPING_BACKEND_GET_IFACE (self->inner);
-}
-
-static gboolean
-ms_hook_backend_map (MsMappingBackend *backend,
-                     guint64           start,
-                     guint64           size,
-                     guint64           flags,
-                     GObject          *page_table,
-                     GError          **error)
-{
-  /* Keep the backend alive across a hook that drops references. */
-  g_autoptr(MsHookBackend) self = g_object_ref (MS_HOOK_BACKEND (backend));
-
-  run_hook (backend, MS_TEST_CALL_MAP, start, size);
-  return inner_iface (self)->map (MS_MAPPING_BACKEND (self->inner), start, size, flags, page_table,
-                                  error);
-}
-
-static gboolean
-ms_hook_backend_unmap (MsMappingBackend *backend,
-                       guint64           start,
-                       guint64           size,
-                       GObject          *page_table,
-                       GError          **error)
-{
-  g_autoptr(MsHookBackend) self = g_object_ref (MS_HOOK_BACKEND (backend));
-
-  run_hook (backend, MS_TEST_CALL_UNMAP, start, size);
-  return inner_iface (self)->unmap (MS_MAPPING_BACKEND (self->inner), start, size, page_table, error);
-}
-
-static gboolean
-ms_hook_backend_protect (MsMappingBackend *backend,
-                         guint64           start,
-                         guint64           size,
-                         guint64           new_flags,
-                         GObject          *page_table,
-                         GError          **error)
-{
-  g_autoptr(MsHookBackend) self = g_object_ref (MS_HOOK_BACKEND (backend));
-
-  run_hook (backend, MS_TEST_CALL_PROTECT, start, size);
-  return inner_iface (self)->protect (MS_MAPPING_BACKEND (self->inner), start, size,
-                                      new_flags, page_table, error);
-}
-
-static void
-ms_hook_backend_iface_init (MsMappingBackendInterface *iface)
-{
-  iface->map = ms_hook_backend_map;
-  iface->unmap = ms_hook_backend_unmap;
-  iface->protect = ms_hook_backend_protect;
-}
-
-static void
-ms_hook_backend_finalize (GObject *object)
-{
-  MsHookBackend *self = MS_HOOK_BACKEND (object);
-
-  g_clear_object (&self->inner);
-
-  G_OBJECT_CLASS (ms_hook_backend_parent_class)->finalize (object);
-}
-
-static void
-ms_hook_backend_class_init (MsHookBackendClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = ms_hook_backend_finalize;
-}
-
-static void
-ms_hook_backend_init (MsHookBackend *self)
-{
-  self->inner = ms_test_backend_new ();
-}
-
 typedef struct {
   MsMemorySet     *set;
-  MsHookBackend   *backend;
+  MsTestBackend   *backend;   /* with a hook, set by each test */
   MsTestPageTable *table;
   guint            n_hooks;
   gboolean         dropped;
@@ -145,7 +29,7 @@ fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   f->set = ms_memory_set_new ();
-  f->backend = g_object_new (MS_TYPE_HOOK_BACKEND, NULL);
+  f->backend = ms_test_backend_new ();
   f->table = ms_test_page_table_new (MS_TEST_MAX_ADDR);
 }
 
@@ -324,8 +208,7 @@ test_reentrant_backend (Fixture       *f,
   guint n_calls;
 
   map_eight (f, 1);
-  f->backend->hook = nested_calls_hook;
-  f->backend->hook_data = f;
+  ms_test_backend_set_hook (f->backend, nested_calls_hook, f);
 
   /* map, map over others, unmap with a split, protect, protect_with, clear */
   area = ms_memory_area_new (0x1000, 0x800, 2, backend (f));
@@ -354,15 +237,15 @@ test_reentrant_backend (Fixture       *f,
   g_assert_no_error (error);
   ms_test_assert_set_matches_table (f->set, f->table);
 
-  n_calls = ms_test_backend_get_calls (f->backend->inner)->len;
+  n_calls = ms_test_backend_get_calls (f->backend)->len;
   g_assert_true (ms_memory_set_clear (f->set, G_OBJECT (f->table), &error));
   g_assert_no_error (error);
   ms_test_assert_set_matches_table (f->set, f->table);
   g_assert_true (ms_memory_set_is_empty (f->set));
 
   /* Every backend call ran the nested calls, and they made none. */
-  g_assert_cmpuint (ms_test_backend_get_calls (f->backend->inner)->len, >, n_calls);
-  g_assert_cmpuint (f->n_hooks, ==, ms_test_backend_get_calls (f->backend->inner)->len - 8);
+  g_assert_cmpuint (ms_test_backend_get_calls (f->backend)->len, >, n_calls);
+  g_assert_cmpuint (f->n_hooks, ==, ms_test_backend_get_calls (f->backend)->len - 8);
 }
 
 /* A failing backend call that also re-enters. */
@@ -373,9 +256,8 @@ test_reentrant_failing_backend (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   map_eight (f, 1);
-  f->backend->hook = nested_calls_hook;
-  f->backend->hook_data = f;
-  ms_test_backend_fail_nth_call (f->backend->inner, 3);
+  ms_test_backend_set_hook (f->backend, nested_calls_hook, f);
+  ms_test_backend_fail_nth_call (f->backend, 3);
 
   g_assert_false (ms_memory_set_unmap (f->set, 0x800, 0x8000, G_OBJECT (f->table), &error));
   g_assert_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE);
@@ -413,11 +295,10 @@ test_reentrant_other_set (Fixture       *f,
                           gconstpointer  data)
 {
   f->other_set = ms_memory_set_new ();
-  f->backend->hook = other_set_hook;
-  f->backend->hook_data = f;
+  ms_test_backend_set_hook (f->backend, other_set_hook, f);
 
   map_eight (f, 1);
-  f->backend->hook = NULL;
+  ms_test_backend_set_hook (f->backend, NULL, NULL);
 
   g_assert_cmpuint (f->n_hooks, ==, 8);
   g_assert_cmpuint (ms_memory_set_get_n_areas (f->other_set), ==, 8);
@@ -551,8 +432,7 @@ test_drop_set_in_backend (Fixture       *f,
 
   map_eight (f, 1);
   g_object_add_weak_pointer (G_OBJECT (f->set), (gpointer *) &f->set);
-  f->backend->hook = drop_set_hook;
-  f->backend->hook_data = f;
+  ms_test_backend_set_hook (f->backend, drop_set_hook, f);
 
   /* The caller's reference goes at the first backend call; the call
    * finishes on the set it started with, which then goes. */
@@ -690,12 +570,11 @@ test_drop_area_in_map (Fixture       *f,
   gboolean done;
 
   map_eight (f, 1);
-  f->backend->hook = drop_area_hook;
-  f->backend->hook_data = f;
+  ms_test_backend_set_hook (f->backend, drop_area_hook, f);
   /* Over two areas: two unmap calls, then the map call (which fails,
    * with @fail, after dropping the area). */
   if (fail)
-    ms_test_backend_fail_nth_call (f->backend->inner, 3);
+    ms_test_backend_fail_nth_call (f->backend, 3);
 
   f->area = ms_memory_area_new (0x800, 0x2000, 2, backend (f));
   done = ms_memory_set_map (f->set, f->area, G_OBJECT (f->table), TRUE, &error);
@@ -747,8 +626,7 @@ test_drop_held_area_in_unmap (Fixture       *f,
 
   map_eight (f, 1);
   f->area = ms_memory_area_ref (ms_memory_set_find (f->set, 0x2000));
-  f->backend->hook = drop_held_area_hook;
-  f->backend->hook_data = f;
+  ms_test_backend_set_hook (f->backend, drop_held_area_hook, f);
 
   g_assert_true (ms_memory_set_unmap (f->set, 0x2400, 0x400, G_OBJECT (f->table), &error));
   g_assert_no_error (error);
@@ -775,8 +653,7 @@ test_drop_set_in_load_maps (Fixture       *f,
     g_signal_connect (f->set, "notify::n-areas", G_CALLBACK (drop_set_on_notify), f);
   else
     {
-      f->backend->hook = drop_set_hook;
-      f->backend->hook_data = f;
+      ms_test_backend_set_hook (f->backend, drop_set_hook, f);
     }
 
   g_assert_true (ms_memory_set_load_maps (set, text, backend (f), G_OBJECT (f->table), &error));
@@ -1016,8 +893,7 @@ test_drop_page_table (Fixture       *f,
   gboolean done = FALSE;
 
   map_eight (f, 1);
-  f->backend->hook = drop_table_hook;
-  f->backend->hook_data = f;
+  ms_test_backend_set_hook (f->backend, drop_table_hook, f);
   g_object_add_weak_pointer (G_OBJECT (table), (gpointer *) &table);
 
   /* [0x800, 0x4800) meets three areas. */
