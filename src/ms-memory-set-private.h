@@ -11,9 +11,10 @@
 G_BEGIN_DECLS
 
 /* Maps @n_areas areas in one change of the set, in the order given: the
- * work of load_maps(). None may overlap the set or another of them:
- * that is checked first, and fails with ALREADY_EXISTS before anything
- * is mapped. A backend that refuses stops the call, the areas before it
+ * work of load_maps(). A busy set refuses with BUSY first. Then every
+ * area is checked, in order, before anything is mapped: one that map()
+ * would refuse as INVALID_PARAM fails the call so, and one that overlaps
+ * the set or an area before it with ALREADY_EXISTS. A backend that refuses stops the call, the areas before it
  * staying mapped. On failure, *@failed is the index of the area the
  * error is about. */
 gboolean ms_memory_set_map_all (MsMemorySet         *self,

@@ -1615,7 +1615,17 @@ ms_memory_set_map_all (MsMemorySet          *self,
   guint64 end;
   guint i;
 
-  for (i = 0; i < n_areas; i++)
+  if (n_areas == 0)
+    return TRUE;
+
+  /* A busy set refuses before it looks at the areas; then the first
+   * area that cannot be mapped, in the order given, fails the call. */
+  *failed = 0;
+  if (!begin_change (self, &change, "map", areas[0]->start, ms_memory_area_end (areas[0]),
+                     page_table, error))
+    return FALSE;
+
+  for (i = 0; i < n_areas && done; i++)
     {
       MsMemoryArea *area = areas[i];
       MsMemoryArea last;
@@ -1623,25 +1633,27 @@ ms_memory_set_map_all (MsMemorySet          *self,
 
       *failed = i;
       if (!check_area (area, &end, error))
-        return FALSE;
+        {
+          done = FALSE;
+          break;
+        }
       last.start = end - 1;
       after = g_tree_upper_bound (checked, &last);
       before = after != NULL ? g_tree_node_previous (after) : g_tree_node_last (checked);
       if (range_overlaps (self, area->start, end))
-        return set_overlap_error (area, "a mapped area", error);
-      if (before != NULL && ms_memory_area_end (ms_node_area (before)) > area->start)
-        return set_overlap_error (area, "an area given before it", error);
-      g_tree_insert (checked, area, area);
+        done = set_overlap_error (area, "a mapped area", error);
+      else if (before != NULL && ms_memory_area_end (ms_node_area (before)) > area->start)
+        done = set_overlap_error (area, "an area given before it", error);
+      else
+        g_tree_insert (checked, area, area);
+    }
+  if (!done)
+    {
+      end_change (&change);
+      return FALSE;
     }
 
-  if (n_areas == 0)
-    return TRUE;
-
   *failed = 0;
-  if (!begin_change (self, &change, "map", areas[0]->start, ms_memory_area_end (areas[0]),
-                     page_table, error))
-    return FALSE;
-
   done = !limit_may_bind (self, n_areas) ||
          check_limit (self, outcome_of_map_all (self, checked), "map",
                       areas[0]->start, ms_memory_area_end (areas[0]), error);

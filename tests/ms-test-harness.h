@@ -27,6 +27,10 @@ typedef struct _MsTestHarness MsTestHarness;
  * bit per backend) have no move method. */
 MsTestHarness    *ms_test_harness_new          (guint          n_backends,
                                                 guint          no_move);
+/* A set with one backend of the caller's, such as an MsHostBackend:
+ * everything but the backend calls is compared (it has no journal), and
+ * no call can be made to fail. */
+MsTestHarness    *ms_test_harness_new_for_backend (MsMappingBackend *backend);
 void              ms_test_harness_free         (MsTestHarness *self);
 MsMemorySet      *ms_test_harness_get_set      (MsTestHarness *self);
 MsModel          *ms_test_harness_get_model    (MsTestHarness *self);
@@ -41,6 +45,15 @@ const GArray     *ms_test_harness_get_calls    (MsTestHarness *self);
 /* Names each operation in the messages of a failed check. */
 void              ms_test_harness_set_context  (MsTestHarness *self,
                                                 const char    *context);
+
+/* With @reenter, every backend call, update function call and n-areas
+ * notification the set makes tries each change of the set, which must
+ * fail with BUSY and change nothing, and looks at the set, which must be
+ * consistent (ms_test_probe_busy_set). */
+void  ms_test_harness_set_reenter       (MsTestHarness *self,
+                                         gboolean       reenter);
+/* How many times the set was re-entered so. */
+guint ms_test_harness_get_n_reentries   (MsTestHarness *self);
 
 /* Makes backend call @n (1 = the first) of the next operation fail. */
 void ms_test_harness_fail_call (MsTestHarness *self,
@@ -94,6 +107,13 @@ void ms_test_harness_set_limit   (MsTestHarness *self,
 /* Keeps a reference to the area at @addr, if any: it must never change. */
 void ms_test_harness_hold        (MsTestHarness *self,
                                   guint64        addr);
+
+/* What code that the busy @set calls (a backend, a callback, a
+ * destructor) may do: every change fails with BUSY, without a backend
+ * call (@backend is one to try them with), and the lookups agree with
+ * each other. */
+void ms_test_probe_busy_set (MsMemorySet      *set,
+                             MsMappingBackend *backend);
 
 /* Compares lookups and queries with the model at every boundary of the
  * model and around it: find, overlaps, areas and gaps in ranges, and

@@ -6,7 +6,8 @@
  * remaps, loads of maps text and clears, over a small space and near the
  * top of the address space, through four backends (one without a move
  * method), with backend calls failing at random, merging turned on and
- * off and the limit on areas moved around. The harness checks every call
+ * off and the limit on areas moved around; in one run, every backend
+ * call, update function and notification also tries to change the set. The harness checks every call
  * against the model; lookups and queries are checked now and then.
  */
 
@@ -45,12 +46,17 @@ random_size (GRand *rand)
 }
 
 static void
-run (guint32 seed,
-     guint   n_steps)
+run (guint32  seed,
+     guint    n_steps,
+     gboolean reenter)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
   MsTestHarness *h = ms_test_harness_new (4, 1u << 3);
   guint counts[9] = { 0 }, outcomes[10] = { 0 }, most = 0;
+
+  /* Every backend call, update function and notification tries to
+   * change the set, and is refused. */
+  ms_test_harness_set_reenter (h, reenter);
 
   for (guint step = 0; step < n_steps; step++)
     {
@@ -151,6 +157,8 @@ run (guint32 seed,
         i == 1 + MS_MAPPING_ERROR_NOT_MAPPED)
       g_assert_cmpuint (outcomes[i], >, 0);
   g_assert_cmpuint (most, >=, 20);
+  if (reenter)
+    g_assert_cmpuint (ms_test_harness_get_n_reentries (h), >, n_steps / 2);
 
   ms_test_harness_free (h);
 }
@@ -160,8 +168,8 @@ test_random (void)
 {
   guint n_steps = g_test_slow () ? 20000 : 3000;
 
-  run (0x5eed, n_steps);
-  run (20261201, n_steps);
+  run (0x5eed, n_steps, FALSE);
+  run (20261201, n_steps, TRUE);
 }
 
 int

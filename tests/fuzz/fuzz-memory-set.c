@@ -3,231 +3,82 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * An input is a sequence of operations, each an opcode byte and its
- * argument bytes (missing bytes read as 0):
+ * argument bytes (missing bytes read as 0). Most run through the test
+ * harness (tests/ms-test-harness.h), which checks every one against the
+ * reference model of the C tests: the outcome and error code, the exact
+ * backend calls, the flags the update function is asked about, the
+ * areas with their offsets and names, the n-areas notifications, the
+ * mapped size and the areas held from before.
  *
  *   0 map           range, flags, options, failure
  *   1 unmap         range, failure
  *   2 protect       range, flags, failure
  *   3 protect_with  range, update function, parameter flags, failure
  *   4 clear         failure
- *   5 find          address, slot
- *   6 overlaps      address, size
- *   7 find_free_area  hint, size, limit start, limit end, align
+ *   5 remap         range, new start, new size, failure
+ *   6 load_maps     count, then per line range, flags, options; backend, failure
+ *   7 merge-adjacent  on or off
+ *   8 max-areas     the limit, near the number of areas or none
+ *   9 hold          address: the area there must never change
+ *  10 queries       hint, size, limit start, limit end, align: find_free_area,
+ *                   its top-down twin, overlaps and find against the model
+ *  11 check         every lookup and query at every boundary
+ *  12 re-entry      on or off: every backend call, update function and
+ *                   notification then tries every change (BUSY) and looks
+ *                   at the set
+ *  13 maps text     tokens of maps text, loaded into a scratch set: PARSE
+ *                   and its kin change nothing, and what loads reads back
+ *  14 dispose       a change of a scratch copy of the set whose areas hold
+ *                   the only references to their backends: each backend
+ *                   dropped is disposed, probes the busy set from its
+ *                   dispose, and no other is
+ *  15 host          an operation on a second harness whose one backend is
+ *                   an MsHostBackend: its protections and bytes follow
  *
  * A range is two bytes: a start point and an end point (mostly one
  * after the start), or a special size (overflowing, empty, up to the top
  * of the address space). A failure byte from 0xe0 up makes backend call
- * 1 + (byte & 0xf) of the operation fail; lower values inject none. Areas are mapped through one of two backends
- * that share one page table; both are all-or-nothing and refuse any
- * call that does not fit what the table holds.
- *
- * After every operation: the result and the error code are the model's;
- * the backend calls, and the flags given to the update function, are
- * the model's, in order; the areas are ordered, disjoint and non-empty,
- * and get_n_areas, the n-areas property, is_empty, foreach and get_areas
- * agree; the page table holds exactly the set's areas; the set equals
- * the model area by area; find and overlaps agree with the model on
- * every cell boundary; and areas held by the caller have not changed.
+ * 1 + (byte & 0xf) of the operation fail; lower values inject none.
  */
 
-#include <memoryset.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "fuzz-memory-set.h"
-#include "ms-fuzz-model.h"
+#include "ms-test-harness.h"
 
-#define N MS_FUZZ_N_POINTS
-#define P ms_fuzz_points
-
-/* The page table: one entry per cell of the model. */
-typedef struct {
-  gboolean mapped;
-  guint    owner;      /* the backend's index */
-  guint64  flags;
-} TableEntry;
-
-#define MS_FUZZ_TYPE_TABLE (ms_fuzz_table_get_type ())
-G_DECLARE_FINAL_TYPE (MsFuzzTable, ms_fuzz_table, MS_FUZZ, TABLE, GObject)
-
-struct _MsFuzzTable
-{
-  GObject     parent_instance;
-  TableEntry  entries[N];
-  GArray     *calls;     /* of MsFuzzCall, for the operation running */
-  guint       fail_at;   /* which call of the operation fails; 0 = none */
+static const guint64 points[] = {
+  0, 1, 2, 3, 4, 5, 6, 7, 8,
+  0x7ff, 0x800, 0x801, 0xfff, 0x1000, 0x1001, 0x1800, 0x2000, 0x3000,
+  0x4000, 0x8000, 0x10000,
+  G_GUINT64_CONSTANT (0xffffffff),
+  G_GUINT64_CONSTANT (0x100000000),
+  G_GUINT64_CONSTANT (0x100001000),
+  G_GUINT64_CONSTANT (0x7fffffffffffffff),
+  G_GUINT64_CONSTANT (0x8000000000000000),
+  G_GUINT64_CONSTANT (0x8000000000001000),
+  G_GUINT64_CONSTANT (0xffffffffffffd000),
+  G_GUINT64_CONSTANT (0xffffffffffffe000),
+  G_GUINT64_CONSTANT (0xffffffffffffefff),
+  G_GUINT64_CONSTANT (0xfffffffffffff000),
+  G_GUINT64_CONSTANT (0xfffffffffffff001),
+  G_GUINT64_CONSTANT (0xfffffffffffffffe),
+  G_GUINT64_CONSTANT (0xffffffffffffffff),
 };
+#define N_POINTS G_N_ELEMENTS (points)
 
-G_DEFINE_FINAL_TYPE (MsFuzzTable, ms_fuzz_table, G_TYPE_OBJECT)
+#define N_BACKENDS 4
+#define NO_MOVE (1u << 3)          /* backend 3 has no move method */
 
-static void
-ms_fuzz_table_finalize (GObject *object)
-{
-  MsFuzzTable *self = MS_FUZZ_TABLE (object);
+/* The host run: a reservation of this many pages. */
+#define HOST_PAGES 16
 
-  g_array_unref (self->calls);
+static const char * const names[] = { NULL, "/lib/a.so", "[heap]", "/dev/shm/b (deleted)" };
 
-  G_OBJECT_CLASS (ms_fuzz_table_parent_class)->finalize (object);
-}
-
-static void
-ms_fuzz_table_class_init (MsFuzzTableClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = ms_fuzz_table_finalize;
-}
-
-static void
-ms_fuzz_table_init (MsFuzzTable *self)
-{
-  self->calls = g_array_new (FALSE, FALSE, sizeof (MsFuzzCall));
-}
-
-#define MS_FUZZ_TYPE_BACKEND (ms_fuzz_backend_get_type ())
-G_DECLARE_FINAL_TYPE (MsFuzzBackend, ms_fuzz_backend, MS_FUZZ, BACKEND, GObject)
-
-struct _MsFuzzBackend
-{
-  GObject      parent_instance;
-  MsFuzzTable *table;    /* not owned: the run outlives the backends' use */
-  guint        index;
+static const char * const op_names[MS_FUZZ_N_OPS] = {
+  "map", "unmap", "protect", "protect_with", "clear", "remap", "load_maps", "merge-adjacent",
+  "max-areas", "hold", "queries", "check", "re-entry", "maps text", "dispose", "host",
 };
-
-static void ms_fuzz_backend_iface_init (MsMappingBackendInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (MsFuzzBackend, ms_fuzz_backend, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (MS_TYPE_MAPPING_BACKEND,
-                                                      ms_fuzz_backend_iface_init))
-
-/* One backend call: logged, failed if chosen, else done all or nothing. */
-static gboolean
-backend_call (MsMappingBackend *backend,
-              MsFuzzCallKind    kind,
-              guint64           start,
-              guint64           size,
-              guint64           flags,
-              GObject          *page_table,
-              GError          **error)
-{
-  MsFuzzBackend *self = MS_FUZZ_BACKEND (backend);
-  MsFuzzTable *table = self->table;
-  MsFuzzCall call = { kind, self->index, start, start + size, flags, FALSE };
-  int first, last;
-
-  if (page_table != G_OBJECT (table))
-    g_error ("backend %s: the page table is not the one given to the set",
-             ms_fuzz_call_names[kind]);
-  if (size == 0 || size > G_MAXUINT64 - start)
-    g_error ("backend %s called on %#" G_GINT64_MODIFIER "x bytes at %#"
-             G_GINT64_MODIFIER "x: empty or past the end of the address space",
-             ms_fuzz_call_names[kind], size, start);
-
-  first = ms_fuzz_point_index (start);
-  last = ms_fuzz_point_index (start + size);
-  if (first < 0 || last < 0)
-    g_error ("backend %s called on [%#" G_GINT64_MODIFIER "x, %#" G_GINT64_MODIFIER
-             "x), which no mapped range starts or ends at",
-             ms_fuzz_call_names[kind], start, start + size);
-
-  call.succeeded = table->calls->len + 1 != table->fail_at;
-  /* An injected failure says why; a call that does not fit refuses
-   * without a reason. Either way the set reports BAD_STATE. */
-  if (!call.succeeded)
-    g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE, "injected failure");
-
-  /* All or nothing: refuse unless the whole range fits. */
-  for (int i = first; i < last && call.succeeded; i++)
-    {
-      const TableEntry *entry = &table->entries[i];
-
-      if (kind == MS_FUZZ_CALL_MAP)
-        call.succeeded = !entry->mapped;
-      else
-        call.succeeded = entry->mapped && entry->owner == self->index;
-    }
-
-  g_array_append_val (table->calls, call);
-  if (!call.succeeded)
-    return FALSE;
-
-  for (int i = first; i < last; i++)
-    {
-      TableEntry *entry = &table->entries[i];
-
-      switch (kind)
-        {
-        case MS_FUZZ_CALL_MAP:
-          *entry = (TableEntry) { TRUE, self->index, flags };
-          break;
-        case MS_FUZZ_CALL_UNMAP:
-          *entry = (TableEntry) { FALSE, 0, 0 };
-          break;
-        case MS_FUZZ_CALL_PROTECT:
-          entry->flags = flags;
-          break;
-        default:
-          g_assert_not_reached ();
-        }
-    }
-
-  return TRUE;
-}
-
-static gboolean
-ms_fuzz_backend_map (MsMappingBackend *backend,
-                     guint64           start,
-                     guint64           size,
-                     guint64           flags,
-                     GObject          *page_table,
-                     GError          **error)
-{
-  return backend_call (backend, MS_FUZZ_CALL_MAP, start, size, flags, page_table, error);
-}
-
-static gboolean
-ms_fuzz_backend_unmap (MsMappingBackend *backend,
-                       guint64           start,
-                       guint64           size,
-                       GObject          *page_table,
-                       GError          **error)
-{
-  return backend_call (backend, MS_FUZZ_CALL_UNMAP, start, size, 0, page_table, error);
-}
-
-static gboolean
-ms_fuzz_backend_protect (MsMappingBackend *backend,
-                         guint64           start,
-                         guint64           size,
-                         guint64           new_flags,
-                         GObject          *page_table,
-                         GError          **error)
-{
-  return backend_call (backend, MS_FUZZ_CALL_PROTECT, start, size, new_flags, page_table, error);
-}
-
-static void
-ms_fuzz_backend_iface_init (MsMappingBackendInterface *iface)
-{
-  iface->map = ms_fuzz_backend_map;
-  iface->unmap = ms_fuzz_backend_unmap;
-  iface->protect = ms_fuzz_backend_protect;
-}
-
-static void
-ms_fuzz_backend_class_init (MsFuzzBackendClass *klass)
-{
-}
-
-static void
-ms_fuzz_backend_init (MsFuzzBackend *self)
-{
-}
-
-/* An area the caller keeps a reference to, and what it held then. */
-typedef struct {
-  MsMemoryArea     *area;
-  guint64           start;
-  guint64           size;
-  guint64           flags;
-  MsMappingBackend *backend;
-} Held;
 
 static MsFuzzStats stats;
 
@@ -237,21 +88,27 @@ ms_fuzz_get_stats (void)
   return &stats;
 }
 
-#define N_HELD 4
-#define N_BACKENDS 2
+const char *
+ms_fuzz_op_name (guint op)
+{
+  return op < MS_FUZZ_N_OPS ? op_names[op] : NULL;
+}
+
+typedef struct {
+  guint8 bytes[HOST_PAGES];  /* the first byte of each page */
+} HostContents;
 
 typedef struct {
   const guint8  *data;
   gsize          size;
   gsize          pos;
-
-  MsMemorySet   *set;
-  MsFuzzTable   *table;
-  MsFuzzBackend *backends[N_BACKENDS];
-  MsFuzzModel    model;
-  Held           held[N_HELD];
-  GArray        *updates;   /* the old flags given to the update function */
   guint          n_op;
+
+  MsTestHarness *h;
+  /* The host run, made when first used. */
+  MsTestHarness *host_h;
+  MsHostBackend *host;
+  HostContents   contents;
 } Run;
 
 static guint8
@@ -270,8 +127,8 @@ take_u64 (Run *run)
   return value;
 }
 
-/* A range for map, unmap and protect: it starts on a point, and ends on
- * one or runs past the top of the address space (or is empty). */
+/* A range: it starts on a point, and ends on one or runs past the top
+ * of the address space (or is empty). */
 static void
 take_range (Run     *run,
             guint64 *start,
@@ -279,19 +136,19 @@ take_range (Run     *run,
 {
   guint8 a = take (run);
   guint8 b = take (run);
-  guint first = a % N;
+  guint first = a % N_POINTS;
 
-  *start = P[first];
-  if (b < 0xc0 && first + 1 < N)
+  *start = points[first];
+  if (b < 0xc0 && first + 1 < N_POINTS)
     {
       /* Mostly a point after the start, */
-      *size = P[first + 1 + b % (N - 1 - first)] - *start;
+      *size = points[first + 1 + b % (N_POINTS - 1 - first)] - *start;
       return;
     }
   if (b < 0xf0)
     {
       /* or any point: wraps around, so overflows, when it is below. */
-      *size = P[(b >= 0xc0 ? b - 0xc0 : b) % N] - *start;
+      *size = points[(b >= 0xc0 ? b - 0xc0 : b) % N_POINTS] - *start;
       return;
     }
 
@@ -321,14 +178,14 @@ take_addr (Run *run)
   if (a == 0xff)
     return take_u64 (run);
 
-  switch ((a / N) % 3)
+  switch ((a / N_POINTS) % 3)
     {
     case 0:
-      return P[a % N];
+      return points[a % N_POINTS];
     case 1:
-      return P[a % N] - 1;
+      return points[a % N_POINTS] - 1;
     default:
-      return P[a % N] + 1;
+      return points[a % N_POINTS] + 1;
     }
 }
 
@@ -380,469 +237,115 @@ take_flags (Run *run)
   return flags[take (run) % G_N_ELEMENTS (flags)];
 }
 
-static guint
-take_failure (Run *run)
+static void
+take_failure (Run           *run,
+              MsTestHarness *h)
 {
   guint8 f = take (run);
 
-  return f >= 0xe0 ? 1 + (f & 0xf) : 0;
+  if (f >= 0xe0)
+    ms_test_harness_fail_call (h, 1 + (f & 0xf));
 }
 
-static MsMappingBackend *
-backend_of (Run   *run,
-            guint  index)
+/* An offset for an area at @start: anonymous (its start), 0, a point,
+ * or one whose pieces run past 2^64 - 1. */
+static guint64
+offset_for (guint    choice,
+            guint64  start,
+            Run     *run)
 {
-  return MS_MAPPING_BACKEND (run->backends[index]);
-}
-
-/* Starts an operation on both sides. */
-static void
-begin (Run   *run,
-       guint  fail_at)
-{
-  ms_fuzz_model_begin (&run->model, fail_at);
-  g_array_set_size (run->table->calls, 0);
-  run->table->fail_at = fail_at;
-  g_array_set_size (run->updates, 0);
-  run->n_op++;
-}
-
-static char *
-describe_call (const MsFuzzCall *call)
-{
-  return g_strdup_printf ("backend %u %s [%#" G_GINT64_MODIFIER "x, %#" G_GINT64_MODIFIER
-                          "x) flags %#" G_GINT64_MODIFIER "x: %s",
-                          call->backend, ms_fuzz_call_names[call->kind],
-                          call->start, call->end, call->flags,
-                          call->succeeded ? "done" : "failed");
-}
-
-static void
-check_calls (Run        *run,
-             const char *operation)
-{
-  GArray *want = run->model.calls;
-  GArray *got = run->table->calls;
-
-  for (guint i = 0; i < MAX (want->len, got->len); i++)
+  switch (choice & 3)
     {
-      const MsFuzzCall *w = i < want->len ? &g_array_index (want, MsFuzzCall, i) : NULL;
-      const MsFuzzCall *g = i < got->len ? &g_array_index (got, MsFuzzCall, i) : NULL;
-      g_autofree char *ws = w != NULL ? describe_call (w) : g_strdup ("none");
-      g_autofree char *gs = g != NULL ? describe_call (g) : g_strdup ("none");
-
-      if (w == NULL || g == NULL || w->kind != g->kind || w->backend != g->backend ||
-          w->start != g->start || w->end != g->end || w->flags != g->flags ||
-          w->succeeded != g->succeeded)
-        g_error ("operation %u (%s): backend call %u is \"%s\", the model makes \"%s\"",
-                 run->n_op, operation, i + 1, gs, ws);
+    case 0:
+      return start;
+    case 1:
+      return 0;
+    case 2:
+      return points[take (run) % N_POINTS];
+    default:
+      return G_MAXUINT64 - 0xfff;
     }
-}
-
-static void
-check_updates (Run        *run,
-               const char *operation)
-{
-  GArray *want = run->model.updates;
-  GArray *got = run->updates;
-
-  gboolean same = want->len == got->len;
-
-  for (guint i = 0; same && i < want->len; i++)
-    same = g_array_index (want, guint64, i) == g_array_index (got, guint64, i);
-
-  if (!same)
-    g_error ("operation %u (%s): the update function was called %u times, "
-             "the model calls it %u times (or with other flags)",
-             run->n_op, operation, got->len, want->len);
-}
-
-/* The result and error are the model's; a failed backend call is named
- * in the message. */
-static void
-check_result (Run        *run,
-              const char *operation,
-              int         want,
-              gboolean    done,
-              GError     *error)
-{
-  stats.changes++;
-  stats.backend_calls += run->table->calls->len;
-  for (guint i = 0; i < run->table->calls->len; i++)
-    stats.injected_failures += i + 1 == run->table->fail_at;
-  if (want >= 0 && want < (int) G_N_ELEMENTS (stats.errors))
-    stats.errors[want]++;
-
-  if (want == MS_FUZZ_OK)
-    {
-      if (!done || error != NULL)
-        g_error ("operation %u (%s) failed (%s), the model succeeds",
-                 run->n_op, operation, error != NULL ? error->message : "no error set");
-      return;
-    }
-
-  if (done || error == NULL)
-    g_error ("operation %u (%s) succeeded, the model fails with code %d",
-             run->n_op, operation, want);
-  if (error->domain != MS_MAPPING_ERROR || error->code != want)
-    g_error ("operation %u (%s) failed with %s code %d (%s), the model fails with code %d",
-             run->n_op, operation, g_quark_to_string (error->domain),
-             error->code, error->message, want);
-
-  if (want == MS_MAPPING_ERROR_BAD_STATE)
-    {
-      const MsFuzzCall *failed = &g_array_index (run->model.calls, MsFuzzCall,
-                                                 run->model.calls->len - 1);
-      g_autofree char *start = g_strdup_printf ("%" G_GINT64_MODIFIER "x", failed->start);
-
-      g_assert_false (failed->succeeded);
-      if (strstr (error->message, ms_fuzz_call_names[failed->kind]) == NULL ||
-          strstr (error->message, start) == NULL)
-        g_error ("operation %u (%s): the message \"%s\" does not name the failed %s at %s",
-                 run->n_op, operation, error->message,
-                 ms_fuzz_call_names[failed->kind], start);
-    }
-}
-
-static gboolean
-collect_area (MsMemoryArea *area,
-              gpointer      user_data)
-{
-  g_ptr_array_add (user_data, area);
-  return FALSE;
-}
-
-static guint
-backend_index (Run              *run,
-               MsMappingBackend *backend)
-{
-  for (guint i = 0; i < N_BACKENDS; i++)
-    if (backend == backend_of (run, i))
-      return i;
-
-  g_error ("an area has a backend that was never given to the set");
-}
-
-static void
-check_find (Run    *run,
-            GArray *model_areas,
-            guint64 addr)
-{
-  MsMemoryArea *area = ms_memory_set_find (run->set, addr);
-  const MsFuzzArea *want = NULL;
-
-  for (guint i = 0; i < model_areas->len && want == NULL; i++)
-    {
-      const MsFuzzArea *a = &g_array_index (model_areas, MsFuzzArea, i);
-
-      if (a->start <= addr && addr < a->end)
-        want = a;
-    }
-
-  if (want == NULL && area == NULL)
-    return;
-  if (want == NULL || area == NULL ||
-      ms_memory_area_get_start (area) != want->start ||
-      ms_memory_area_get_end (area) != want->end)
-    g_error ("operation %u: find (%#" G_GINT64_MODIFIER "x) disagrees with the model",
-             run->n_op, addr);
-}
-
-static void
-check_all (Run *run)
-{
-  g_autoptr(GPtrArray) areas = ms_memory_set_get_areas (run->set);
-  g_autoptr(GPtrArray) visited = g_ptr_array_new ();
-  g_autoptr(GArray) model_areas = ms_fuzz_model_get_areas (&run->model);
-  gboolean mapped[N] = { FALSE, };
-  guint64 covered_to = 0;
-  guint n_areas;
-
-  ms_memory_set_foreach (run->set, collect_area, visited);
-  g_object_get (run->set, "n-areas", &n_areas, NULL);
-
-  g_assert_cmpuint (areas->len, ==, ms_memory_set_get_n_areas (run->set));
-  g_assert_cmpuint (areas->len, ==, n_areas);
-  g_assert_cmpuint (areas->len, ==, visited->len);
-  g_assert_cmpint (ms_memory_set_is_empty (run->set), ==, areas->len == 0);
-
-  if (areas->len != model_areas->len)
-    g_error ("operation %u: the set has %u areas, the model %u",
-             run->n_op, areas->len, model_areas->len);
-
-  for (guint i = 0; i < areas->len; i++)
-    {
-      MsMemoryArea *area = g_ptr_array_index (areas, i);
-      const MsFuzzArea *want = &g_array_index (model_areas, MsFuzzArea, i);
-      guint64 start = ms_memory_area_get_start (area);
-      guint64 size = ms_memory_area_get_size (area);
-      guint64 end = ms_memory_area_get_end (area);
-      guint backend = backend_index (run, ms_memory_area_get_backend (area));
-      guint64 flags = ms_memory_area_get_flags (area);
-      int first, last;
-
-      /* Ordered, disjoint, non-empty, and the same in every listing. */
-      g_assert_true (g_ptr_array_index (visited, i) == area);
-      g_assert_cmpuint (size, >, 0);
-      g_assert_cmpuint (size, <=, G_MAXUINT64 - start);
-      g_assert_cmpuint (end, ==, start + size);
-      g_assert_cmpuint (start, >=, covered_to);
-      g_assert_true (ms_memory_area_contains (area, start));
-      g_assert_true (ms_memory_area_contains (area, end - 1));
-      g_assert_false (ms_memory_area_contains (area, end));
-      g_assert_true (ms_memory_set_find (run->set, start) == area);
-      g_assert_true (ms_memory_set_find (run->set, end - 1) == area);
-      covered_to = end;
-
-      /* Area by area, the model's. */
-      if (start != want->start || end != want->end || flags != want->flags ||
-          backend != want->backend)
-        g_error ("operation %u: area %u is [%#" G_GINT64_MODIFIER "x, %#" G_GINT64_MODIFIER
-                 "x) flags %#" G_GINT64_MODIFIER "x backend %u, the model has [%#"
-                 G_GINT64_MODIFIER "x, %#" G_GINT64_MODIFIER "x) flags %#"
-                 G_GINT64_MODIFIER "x backend %u",
-                 run->n_op, i, start, end, flags, backend,
-                 want->start, want->end, want->flags, want->backend);
-
-      /* What the backends hold. */
-      first = ms_fuzz_point_index (start);
-      last = ms_fuzz_point_index (end);
-      g_assert_cmpint (first, >=, 0);
-      g_assert_cmpint (last, >=, 0);
-      for (int c = first; c < last; c++)
-        {
-          const TableEntry *entry = &run->table->entries[c];
-
-          if (!entry->mapped || entry->owner != backend || entry->flags != flags)
-            g_error ("operation %u: cell %#" G_GINT64_MODIFIER "x of area %u is not "
-                     "what the page table holds", run->n_op, P[c], i);
-          mapped[c] = TRUE;
-        }
-    }
-
-  for (guint c = 0; c < N; c++)
-    if (!mapped[c] && run->table->entries[c].mapped)
-      g_error ("operation %u: cell %#" G_GINT64_MODIFIER "x is mapped in the page "
-               "table but in no area", run->n_op, P[c]);
-
-  /* Lookups on and next to every boundary. */
-  for (guint c = 0; c < N; c++)
-    {
-      check_find (run, model_areas, P[c]);
-      check_find (run, model_areas, P[c] - 1);
-      g_assert_cmpint (ms_memory_set_overlaps (run->set, P[c], G_MAXUINT64), ==,
-                       ms_fuzz_model_overlaps (&run->model, P[c], G_MAXUINT64));
-      if (c + 1 < N)
-        g_assert_cmpint (ms_memory_set_overlaps (run->set, P[c], P[c + 1] - P[c]), ==,
-                         ms_fuzz_model_overlaps (&run->model, P[c], P[c + 1] - P[c]));
-    }
-
-  /* Areas never change once created. */
-  for (guint i = 0; i < N_HELD; i++)
-    {
-      const Held *held = &run->held[i];
-
-      if (held->area == NULL)
-        continue;
-      if (ms_memory_area_get_start (held->area) != held->start ||
-          ms_memory_area_get_size (held->area) != held->size ||
-          ms_memory_area_get_flags (held->area) != held->flags ||
-          ms_memory_area_get_backend (held->area) != held->backend)
-        g_error ("operation %u: an area held by the caller changed", run->n_op);
-    }
-}
-
-static void
-hold (Run          *run,
-      guint         slot,
-      MsMemoryArea *area)
-{
-  Held *held = &run->held[slot % N_HELD];
-
-  g_clear_pointer (&held->area, ms_memory_area_unref);
-  held->area = ms_memory_area_ref (area);
-  held->start = ms_memory_area_get_start (area);
-  held->size = ms_memory_area_get_size (area);
-  held->flags = ms_memory_area_get_flags (area);
-  held->backend = ms_memory_area_get_backend (area);
-}
-
-typedef struct {
-  Run          *run;
-  MsFuzzUpdate  update;
-  guint64       param;
-} UpdateData;
-
-static gboolean
-update_flags (guint64   old_flags,
-              guint64  *new_flags,
-              gpointer  user_data)
-{
-  UpdateData *data = user_data;
-
-  g_array_append_val (data->run->updates, old_flags);
-  return ms_fuzz_update_flags (data->update, data->param, old_flags, new_flags);
 }
 
 static void
 op_map (Run *run)
 {
-  g_autoptr(MsMemoryArea) area = NULL;
-  g_autoptr(GError) error = NULL;
   guint64 start, size, flags;
-  guint options, backend, fail_at;
-  gboolean unmap_overlap, done;
-  int want;
+  guint8 options;
 
   take_range (run, &start, &size);
   flags = take_flags (run);
   options = take (run);
-  fail_at = take_failure (run);
-  backend = options & 1;
-  unmap_overlap = (options & 2) != 0;
-
-  begin (run, fail_at);
-  area = ms_memory_area_new (start, size, flags, backend_of (run, backend));
-  want = ms_fuzz_model_map (&run->model, start, size, flags, backend, unmap_overlap);
-  done = ms_memory_set_map (run->set, area, G_OBJECT (run->table), unmap_overlap, &error);
-
-  check_result (run, "map", want, done, error);
-  check_calls (run, "map");
-
-  /* The set keeps the caller's area itself, unchanged. */
-  g_assert_cmpuint (ms_memory_area_get_start (area), ==, start);
-  g_assert_cmpuint (ms_memory_area_get_size (area), ==, size);
-  g_assert_cmpuint (ms_memory_area_get_flags (area), ==, flags);
-  if (done)
-    g_assert_true (ms_memory_set_find (run->set, start) == area);
-
-  if (options & 4)
-    hold (run, options >> 3, area);
+  take_failure (run, run->h);
+  ms_test_harness_map (run->h, start, size, flags, options % N_BACKENDS,
+                       offset_for (options >> 5, start, run), names[(options >> 3) & 3],
+                       (options & 4) != 0);
 }
 
 static void
-op_unmap (Run *run)
+op_remap (Run *run)
 {
-  g_autoptr(GError) error = NULL;
-  guint64 start, size;
-  guint fail_at;
-  gboolean done;
-  int want;
+  guint64 start, size, new_start, new_size;
+  guint8 where;
 
   take_range (run, &start, &size);
-  fail_at = take_failure (run);
-
-  begin (run, fail_at);
-  want = ms_fuzz_model_unmap (&run->model, start, size);
-  done = ms_memory_set_unmap (run->set, start, size, G_OBJECT (run->table), &error);
-
-  check_result (run, "unmap", want, done, error);
-  check_calls (run, "unmap");
+  where = take (run);
+  /* In place, right after the old range, or anywhere. */
+  new_start = where < 0x60 ? start : where < 0x80 ? start + size : take_addr (run);
+  new_size = take_size (run);
+  take_failure (run, run->h);
+  ms_test_harness_remap (run->h, start, size, new_start, new_size);
 }
 
 static void
-op_protect (Run *run)
+op_load (Run *run)
 {
-  g_autoptr(GError) error = NULL;
-  guint64 start, size, flags;
-  guint fail_at;
-  gboolean done;
-  int want;
+  MsModelArea areas[4];
+  guint n = 1 + take (run) % G_N_ELEMENTS (areas);
+  guint backend;
 
-  take_range (run, &start, &size);
-  flags = take_flags (run);
-  fail_at = take_failure (run);
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 start, size;
+      guint8 options;
 
-  begin (run, fail_at);
-  want = ms_fuzz_model_protect_with (&run->model, start, size, MS_FUZZ_UPDATE_SET, flags);
-  done = ms_memory_set_protect (run->set, start, size, flags, G_OBJECT (run->table), &error);
-
-  check_result (run, "protect", want, done, error);
-  check_calls (run, "protect");
+      take_range (run, &start, &size);
+      /* Maps text cannot say an empty or overflowing range. */
+      if (size == 0 || size > G_MAXUINT64 - start)
+        {
+          start -= start == G_MAXUINT64;
+          size = MIN (0x1000, G_MAXUINT64 - start);
+        }
+      areas[i].start = start;
+      areas[i].end = start + size;
+      areas[i].flags = take_flags (run);
+      options = take (run);
+      areas[i].backend = 0;
+      areas[i].offset = offset_for (options, start, run);
+      areas[i].name = g_intern_string (names[(options >> 2) & 3]);
+    }
+  backend = take (run) % N_BACKENDS;
+  take_failure (run, run->h);
+  ms_test_harness_load (run->h, areas, n, backend);
 }
 
 static void
-op_protect_with (Run *run)
+op_limit (Run *run)
 {
-  g_autoptr(GError) error = NULL;
-  UpdateData data = { run, 0, 0 };
-  guint64 start, size;
-  guint fail_at;
-  gboolean done;
-  int want;
+  guint8 b = take (run);
+  guint n = ms_memory_set_get_n_areas (ms_test_harness_get_set (run->h));
 
-  take_range (run, &start, &size);
-  data.update = take (run) % MS_FUZZ_N_UPDATES;
-  data.param = take_flags (run);
-  fail_at = take_failure (run);
-
-  begin (run, fail_at);
-  want = ms_fuzz_model_protect_with (&run->model, start, size, data.update, data.param);
-  done = ms_memory_set_protect_with (run->set, start, size, G_OBJECT (run->table),
-                                     update_flags, &data, &error);
-
-  check_result (run, "protect_with", want, done, error);
-  check_calls (run, "protect_with");
-  check_updates (run, "protect_with");
+  if (b >= 0xf0)
+    ms_test_harness_set_limit (run->h, G_MAXUINT);
+  else
+    ms_test_harness_set_limit (run->h, MAX ((int) n + b % 5 - 2, 0));
 }
 
 static void
-op_clear (Run *run)
+op_queries (Run *run)
 {
-  g_autoptr(GError) error = NULL;
-  guint fail_at = take_failure (run);
-  gboolean done;
-  int want;
-
-  begin (run, fail_at);
-  want = ms_fuzz_model_clear_all (&run->model);
-  done = ms_memory_set_clear (run->set, G_OBJECT (run->table), &error);
-
-  check_result (run, "clear", want, done, error);
-  check_calls (run, "clear");
-}
-
-static void
-op_find (Run *run)
-{
-  guint64 addr = take_addr (run);
-  guint slot = take (run);
-  MsMemoryArea *area;
-  MsFuzzArea want;
-  gboolean found;
-
-  begin (run, 0);
-  area = ms_memory_set_find (run->set, addr);
-  found = ms_fuzz_model_find (&run->model, addr, &want);
-
-  if (found != (area != NULL) ||
-      (found && (ms_memory_area_get_start (area) != want.start ||
-                 ms_memory_area_get_end (area) != want.end ||
-                 ms_memory_area_get_flags (area) != want.flags ||
-                 ms_memory_area_get_backend (area) != backend_of (run, want.backend))))
-    g_error ("operation %u: find (%#" G_GINT64_MODIFIER "x) disagrees with the model",
-             run->n_op, addr);
-
-  if (area != NULL && slot < N_HELD)
-    hold (run, slot, area);
-}
-
-static void
-op_overlaps (Run *run)
-{
-  guint64 start = take_addr (run);
-  guint64 size = take_size (run);
-
-  begin (run, 0);
-  if (ms_memory_set_overlaps (run->set, start, size) !=
-      ms_fuzz_model_overlaps (&run->model, start, size))
-    g_error ("operation %u: overlaps (%#" G_GINT64_MODIFIER "x, %#" G_GINT64_MODIFIER
-             "x) disagrees with the model", run->n_op, start, size);
-}
-
-static void
-op_find_free_area (Run *run)
-{
+  MsMemorySet *set = ms_test_harness_get_set (run->h);
+  MsModel *model = ms_test_harness_get_model (run->h);
   guint64 hint = take_addr (run);
   guint64 size = take_size (run);
   guint64 limit_start = take_addr (run);
@@ -850,24 +353,397 @@ op_find_free_area (Run *run)
   guint64 align = take_align (run);
   guint64 got = 0x5a5a5a5a, want = 0xa5a5a5a5;
   gboolean found, want_found;
+  MsMemoryArea *area;
+  MsModelArea model_area;
 
-  begin (run, 0);
-  found = ms_memory_set_find_free_area (run->set, hint, size, limit_start, limit_end,
-                                        align, &got);
-  want_found = ms_fuzz_model_find_free_area (&run->model, hint, size, limit_start,
-                                             limit_end, align, &want);
-
+  found = ms_memory_set_find_free_area (set, hint, size, limit_start, limit_end, align, &got);
+  want_found = ms_model_find_free_area (model, hint, size, limit_start, limit_end, align, &want);
   if (found != want_found || (found && got != want))
     g_error ("operation %u: find_free_area (hint %#" G_GINT64_MODIFIER "x, size %#"
              G_GINT64_MODIFIER "x, limit [%#" G_GINT64_MODIFIER "x, %#" G_GINT64_MODIFIER
-             "x), align %#" G_GINT64_MODIFIER "x) gives %s %#" G_GINT64_MODIFIER "x, "
-             "the model %s %#" G_GINT64_MODIFIER "x",
-             run->n_op, hint, size, limit_start, limit_end, align,
-             found ? "TRUE" : "FALSE", got, want_found ? "TRUE" : "FALSE", want);
-
+             "x), align %#" G_GINT64_MODIFIER "x) gives %d %#" G_GINT64_MODIFIER "x, "
+             "the model %d %#" G_GINT64_MODIFIER "x",
+             run->n_op, hint, size, limit_start, limit_end, align, found, got, want_found, want);
   /* The answer without out_start is the same. */
-  g_assert_cmpint (ms_memory_set_find_free_area (run->set, hint, size, limit_start,
-                                                 limit_end, align, NULL), ==, found);
+  g_assert_cmpint (ms_memory_set_find_free_area (set, hint, size, limit_start, limit_end,
+                                                 align, NULL), ==, found);
+
+  found = ms_memory_set_find_free_area_top_down (set, size, limit_start, limit_end, align, &got);
+  want_found = ms_model_find_free_area_top_down (model, size, limit_start, limit_end, align, &want);
+  if (found != want_found || (found && got != want))
+    g_error ("operation %u: find_free_area_top_down (size %#" G_GINT64_MODIFIER "x, limit [%#"
+             G_GINT64_MODIFIER "x, %#" G_GINT64_MODIFIER "x), align %#" G_GINT64_MODIFIER
+             "x) gives %d %#" G_GINT64_MODIFIER "x, the model %d %#" G_GINT64_MODIFIER "x",
+             run->n_op, size, limit_start, limit_end, align, found, got, want_found, want);
+
+  g_assert_cmpint (ms_memory_set_overlaps (set, hint, size), ==,
+                   ms_model_overlaps (model, hint, size));
+
+  area = ms_memory_set_find (set, hint);
+  if (ms_model_find (model, hint, &model_area) != (area != NULL) ||
+      (area != NULL && (ms_memory_area_get_start (area) != model_area.start ||
+                        ms_memory_area_get_end (area) != model_area.end)))
+    g_error ("operation %u: find (%#" G_GINT64_MODIFIER "x) disagrees with the model",
+             run->n_op, hint);
+}
+
+/* ---- maps text ---- */
+
+/* Pieces of maps lines, good and bad, that the fuzzer strings together. */
+static const char * const tokens[] = {
+  "0-1000", "1000-2000", "2000-1000", "ffffffffffff0000-ffffffffffffffff",
+  "0-0", "10000000000000000-1", "fffffffffffff000-10000000000000000",
+  "-", " ", "  ", "\t", "\n", "\r\n", "\\012",
+  "rw-p", "r-xp", "---p", "rwxs", "rwx", "rw-q", "0x7", "0x", "0xffffffffffffffff", "0xg",
+  "00000000", "00001000", "fffffffffffff000", "ffffffffffffffff0",
+  "00:00", "08:01", "0", "123456", "/lib/libc.so.6", "[heap]", "[stack]", "(deleted)",
+  "x", "0000000000000000000", "1000-",
+};
+
+static const char * const perms[] = { "rw-p", "r-xp", "---p", "rwxs", "r--s", "0x13", "0xffffffffffffffff" };
+
+/* Maps text: lines in the kernel's layout from ranges, permissions,
+ * offsets and names, or strings of tokens, good and bad. */
+static char *
+take_maps_text (Run *run)
+{
+  GString *text = g_string_new (NULL);
+  guint n_lines = take (run) % 6;
+
+  for (guint line = 0; line < n_lines; line++)
+    {
+      guint8 b = take (run);
+
+      if (b >= 0xc0)
+        {
+          for (guint i = 0; i < b % 8; i++)
+            {
+              guint8 t = take (run);
+
+              if (t < 0xf0)
+                g_string_append (text, tokens[t % G_N_ELEMENTS (tokens)]);
+              else
+                g_string_append_c (text, (char) (take (run) | 1));  /* any byte but NUL */
+            }
+        }
+      else
+        {
+          guint64 start, size;
+
+          take_range (run, &start, &size);
+          g_string_append_printf (text, "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x %s",
+                                  start, start + size, perms[b % G_N_ELEMENTS (perms)]);
+          if (b & 0x08)
+            g_string_append_printf (text, " %08" G_GINT64_MODIFIER "x 00:00 0",
+                                    points[take (run) % N_POINTS]);
+          if ((b & 0x18) == 0x18)
+            g_string_append_printf (text, "%s%s", (b & 0x20) ? "\t" : "      ",
+                                    ((const char *[]) { "/lib/a.so", "[heap]", "a\\012b", "x (deleted)" })[(b >> 6) & 3]);
+        }
+      g_string_append (text, (b & 0x04) ? "\r\n" : "\n");
+    }
+  return g_string_free (text, FALSE);
+}
+
+static void
+op_maps_text (Run *run)
+{
+  g_autoptr(MsMemorySet) set = ms_memory_set_new ();
+  g_autoptr(MsMemorySet) again = ms_memory_set_new ();
+  g_autoptr(MsTestBackend) backend = ms_test_backend_new ();
+  g_autoptr(MsMemoryArea) there = ms_memory_area_new (0x5000, 0x1000, 1, MS_MAPPING_BACKEND (backend));
+  g_autofree char *text = take_maps_text (run);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *written = NULL;
+  guint n_calls;
+
+  /* An area already there, for lines that overlap it. */
+  g_assert_true (ms_memory_set_map (set, there, NULL, FALSE, NULL));
+  ms_test_backend_reset_calls (backend);
+
+  if (!ms_memory_set_load_maps (set, text, MS_MAPPING_BACKEND (backend), NULL, &error))
+    {
+      /* The text is checked before anything is mapped. */
+      g_assert_true (error->domain == MS_MAPPING_ERROR);
+      g_assert_true (error->code == MS_MAPPING_ERROR_PARSE ||
+                     error->code == MS_MAPPING_ERROR_ALREADY_EXISTS ||
+                     error->code == MS_MAPPING_ERROR_INVALID_PARAM);
+      g_assert_true (g_str_has_prefix (error->message, "Line "));
+      g_assert_cmpuint (ms_test_backend_get_calls (backend)->len, ==, 0);
+      g_assert_cmpuint (ms_memory_set_get_n_areas (set), ==, 1);
+      g_assert_true (ms_memory_set_find (set, 0x5000) == there);
+      stats.text_refused++;
+      return;
+    }
+
+  /* One map call for each new area, the range of the area. */
+  n_calls = ms_test_backend_get_calls (backend)->len;
+  g_assert_cmpuint (ms_memory_set_get_n_areas (set), ==, 1 + n_calls);
+  for (guint i = 0; i < n_calls; i++)
+    {
+      const MsTestCall *call = &g_array_index (ms_test_backend_get_calls (backend), MsTestCall, i);
+      MsMemoryArea *area = ms_memory_set_find (set, call->start);
+
+      g_assert_true (call->kind == MS_TEST_CALL_MAP && call->succeeded);
+      g_assert_nonnull (area);
+      g_assert_cmphex (ms_memory_area_get_start (area), ==, call->start);
+      g_assert_cmphex (ms_memory_area_get_size (area), ==, call->size);
+      g_assert_cmphex (ms_memory_area_get_flags (area), ==, call->flags);
+    }
+
+  /* What loaded reads back, every start, end, flags, offset and name. */
+  written = ms_memory_set_to_string (set);
+  g_assert_true (ms_memory_set_load_maps (again, written, MS_MAPPING_BACKEND (backend), NULL, NULL));
+  {
+    g_autoptr(GPtrArray) a = ms_memory_set_get_areas (set);
+    g_autoptr(GPtrArray) b = ms_memory_set_get_areas (again);
+
+    g_assert_cmpuint (a->len, ==, b->len);
+    for (guint i = 0; i < a->len; i++)
+      g_assert_true (ms_memory_area_equal (a->pdata[i], b->pdata[i]));
+  }
+  stats.text_loaded++;
+}
+
+/* ---- backends that go with their last area ---- */
+
+typedef struct {
+  MsMemorySet *set;
+  gboolean     in_call;      /* the set is working: a change must be BUSY */
+  guint        n_disposed;
+} Scratch;
+
+typedef struct {
+  Scratch       *scratch;
+  MsTestBackend *backend;    /* weak */
+} Disposable;
+
+static void
+on_backend_disposed (gpointer  data,
+                     GObject  *where_the_object_was)
+{
+  Disposable *d = data;
+  g_autoptr(MsTestBackend) other = ms_test_backend_new ();
+
+  d->backend = NULL;
+  d->scratch->n_disposed++;
+  /* User code in a destructor: while the set works it is busy, and
+   * always consistent. */
+  if (d->scratch->in_call)
+    ms_test_probe_busy_set (d->scratch->set, MS_MAPPING_BACKEND (other));
+}
+
+static gboolean
+uses_backend (MsMemorySet   *set,
+              MsTestBackend *backend)
+{
+  g_autoptr(GPtrArray) areas = ms_memory_set_get_areas (set);
+
+  for (guint i = 0; i < areas->len; i++)
+    if (ms_memory_area_get_backend (areas->pdata[i]) == MS_MAPPING_BACKEND (backend))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+op_dispose (Run *run)
+{
+  g_autoptr(GPtrArray) areas = ms_memory_set_get_areas (ms_test_harness_get_set (run->h));
+  g_autofree Disposable *disposable = g_new0 (Disposable, areas->len + 1);
+  g_autoptr(MsTestBackend) plain = ms_test_backend_new ();
+  g_autoptr(GError) error = NULL;
+  Scratch scratch = { ms_memory_set_new (), FALSE, 0 };
+  guint64 start, size, new_start;
+  guint8 what = take (run);
+  guint n_alive = 0;
+
+  /* A copy of the set's areas, each with a backend of its own that only
+   * the area holds. */
+  for (guint i = 0; i < areas->len; i++)
+    {
+      MsMemoryArea *like = areas->pdata[i];
+      MsTestBackend *backend = ms_test_backend_new ();
+      g_autoptr(MsMemoryArea) area = ms_memory_area_new_full (ms_memory_area_get_start (like),
+                                                              ms_memory_area_get_size (like),
+                                                              ms_memory_area_get_flags (like),
+                                                              MS_MAPPING_BACKEND (backend),
+                                                              ms_memory_area_get_offset (like),
+                                                              ms_memory_area_get_name (like));
+
+      disposable[i] = (Disposable) { &scratch, backend };
+      g_object_weak_ref (G_OBJECT (backend), on_backend_disposed, &disposable[i]);
+      g_assert_true (ms_memory_set_map (scratch.set, area, NULL, FALSE, NULL));
+      g_object_unref (backend);
+    }
+  g_assert_cmpuint (scratch.n_disposed, ==, 0);
+
+  take_range (run, &start, &size);
+  scratch.in_call = TRUE;
+  switch (what % 5)
+    {
+    case 0:
+      ms_memory_set_unmap (scratch.set, start, size, NULL, &error);
+      break;
+    case 1:
+      ms_memory_set_clear (scratch.set, NULL, &error);
+      break;
+    case 2:
+      {
+        g_autoptr(MsMemoryArea) over = ms_memory_area_new (start, size, 1, MS_MAPPING_BACKEND (plain));
+
+        ms_memory_set_map (scratch.set, over, NULL, TRUE, &error);
+      }
+      break;
+    case 3:
+      ms_memory_set_protect (scratch.set, start, size, take_flags (run), NULL, &error);
+      break;
+    default:
+      new_start = take_addr (run);
+      ms_memory_set_remap (scratch.set, start, size, new_start, take_size (run), NULL, &error);
+      break;
+    }
+  scratch.in_call = FALSE;
+
+  /* Exactly the backends no area uses any more are gone. */
+  for (guint i = 0; i < areas->len; i++)
+    if (disposable[i].backend != NULL)
+      {
+        g_assert_true (uses_backend (scratch.set, disposable[i].backend));
+        n_alive++;
+      }
+  g_assert_cmpuint (n_alive + scratch.n_disposed, ==, areas->len);
+  stats.disposed += scratch.n_disposed;
+
+  g_object_unref (scratch.set);
+  g_assert_cmpuint (scratch.n_disposed, ==, areas->len);
+}
+
+/* ---- the host backend ---- */
+
+static void
+host_begin (Run *run)
+{
+  g_autoptr(GError) error = NULL;
+  gsize page;
+
+  if (run->host_h != NULL)
+    return;
+  page = sysconf (_SC_PAGESIZE);
+  run->host = ms_host_backend_new (HOST_PAGES * page, &error);
+  g_assert_no_error (error);
+  run->host_h = ms_test_harness_new_for_backend (MS_MAPPING_BACKEND (run->host));
+  memset (&run->contents, 0, sizeof run->contents);
+}
+
+/* protect_with's function for the host: new protection bits, the
+ * sharing kept (the host cannot change it). */
+static gboolean
+host_update (guint64   old_flags,
+             guint64  *new_flags,
+             gpointer  user_data)
+{
+  *new_flags = (old_flags & MS_PROT_SHARED) | (GPOINTER_TO_UINT (user_data) & 7);
+  return TRUE;
+}
+
+/* Every page's protection is its area's, and its first byte what was
+ * last written there (zero when it was mapped fresh), readable and
+ * writable as the protection says. */
+static void
+host_check (Run *run)
+{
+  MsMemorySet *set = ms_test_harness_get_set (run->host_h);
+  gsize page = ms_host_backend_get_page_size (run->host);
+
+  for (guint i = 0; i < HOST_PAGES; i++)
+    {
+      MsMemoryArea *area = ms_memory_set_find (set, i * page);
+      guint64 flags = area != NULL ? ms_memory_area_get_flags (area) : 0;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GError) error = NULL;
+      MsProt prot = 0;
+      guint8 byte = i * 7 + run->n_op;
+
+      g_assert_cmpint (ms_host_backend_get_prot (run->host, i * page, &prot), ==, area != NULL);
+      if (area == NULL)
+        continue;
+      g_assert_cmphex (prot, ==, flags);
+
+      bytes = ms_host_backend_read (run->host, i * page, 1, &error);
+      if (flags & MS_PROT_READ)
+        {
+          g_assert_no_error (error);
+          g_assert_cmphex (((const guint8 *) g_bytes_get_data (bytes, NULL))[0], ==, run->contents.bytes[i]);
+        }
+      else
+        g_assert_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_FAULT);
+      g_clear_error (&error);
+
+      if (ms_host_backend_write (run->host, i * page, &byte, 1, &error))
+        {
+          g_assert_true (flags & MS_PROT_WRITE);
+          run->contents.bytes[i] = byte;
+        }
+      else
+        {
+          g_assert_false (flags & MS_PROT_WRITE);
+          g_assert_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_FAULT);
+        }
+    }
+}
+
+static void
+op_host (Run *run)
+{
+  guint8 what = take (run);
+  guint8 a = take (run), b = take (run), c = take (run);
+  guint first = a % HOST_PAGES, n = 1 + b % (HOST_PAGES - first);
+  gsize page;
+  guint64 start, size;
+  int outcome = MS_MODEL_OK;
+  HostContents before;
+
+  host_begin (run);
+  page = ms_host_backend_get_page_size (run->host);
+  start = first * page;
+  size = n * page;
+  before = run->contents;
+
+  switch (what % 6)
+    {
+    case 0:
+      outcome = ms_test_harness_map (run->host_h, start, size, c & 0xf, 0, start, NULL, (c & 0x10) != 0);
+      if (outcome == MS_MODEL_OK)
+        memset (run->contents.bytes + first, 0, n);
+      break;
+    case 1:
+      ms_test_harness_unmap (run->host_h, start, size);
+      break;
+    case 2:
+      ms_test_harness_protect_with_func (run->host_h, start, size, host_update, GUINT_TO_POINTER (c));
+      break;
+    case 3:
+      {
+        /* Moves and resizes: what moves keeps its bytes, what grows is
+         * zero. */
+        guint new_first = (what & 0x40) ? first : c % HOST_PAGES;
+        guint new_n = 1 + (c >> 4) % (HOST_PAGES - new_first);
+        outcome = ms_test_harness_remap (run->host_h, start, size, new_first * page, new_n * page);
+        if (outcome == MS_MODEL_OK)
+          {
+            memset (run->contents.bytes + new_first, 0, new_n);
+            memcpy (run->contents.bytes + new_first, before.bytes + first, MIN (n, new_n));
+          }
+      }
+      break;
+    case 4:
+      ms_test_harness_set_merge (run->host_h, c & 1);
+      break;
+    default:
+      ms_test_harness_clear (run->host_h);
+      break;
+    }
+  host_check (run);
 }
 
 void
@@ -875,47 +751,107 @@ ms_fuzz_run_input (const guint8 *data,
                    gsize         size)
 {
   Run run = { data, size, 0, };
+  gboolean checked = FALSE;
 
-  run.set = ms_memory_set_new ();
-  run.table = g_object_new (MS_FUZZ_TYPE_TABLE, NULL);
-  for (guint i = 0; i < N_BACKENDS; i++)
-    {
-      run.backends[i] = g_object_new (MS_FUZZ_TYPE_BACKEND, NULL);
-      run.backends[i]->table = run.table;
-      run.backends[i]->index = i;
-    }
-  ms_fuzz_model_init (&run.model);
-  run.updates = g_array_new (FALSE, FALSE, sizeof (guint64));
-
-  check_all (&run);
+  run.h = ms_test_harness_new (N_BACKENDS, NO_MOVE);
 
   while (run.pos < run.size)
     {
-      switch (take (&run) % 8)
+      guint op = take (&run) % MS_FUZZ_N_OPS;
+      g_autofree char *context = g_strdup_printf ("operation %u (%s)", run.n_op, op_names[op]);
+
+      ms_test_harness_set_context (run.h, context);
+      if (run.host_h != NULL)
+        ms_test_harness_set_context (run.host_h, context);
+      stats.ops[op]++;
+
+      switch (op)
         {
-        case 0: op_map (&run); break;
-        case 1: op_unmap (&run); break;
-        case 2: op_protect (&run); break;
-        case 3: op_protect_with (&run); break;
-        case 4: op_clear (&run); break;
-        case 5: op_find (&run); break;
-        case 6: op_overlaps (&run); break;
-        default: op_find_free_area (&run); break;
+        case 0:
+          op_map (&run);
+          break;
+        case 1:
+          {
+            guint64 start, range_size;
+
+            take_range (&run, &start, &range_size);
+            take_failure (&run, run.h);
+            ms_test_harness_unmap (run.h, start, range_size);
+          }
+          break;
+        case 2:
+          {
+            guint64 start, range_size, flags;
+
+            take_range (&run, &start, &range_size);
+            flags = take_flags (&run);
+            take_failure (&run, run.h);
+            ms_test_harness_protect (run.h, start, range_size, flags);
+          }
+          break;
+        case 3:
+          {
+            guint64 start, range_size, param;
+            MsModelUpdate update;
+
+            take_range (&run, &start, &range_size);
+            update = take (&run) % MS_MODEL_N_UPDATES;
+            param = take_flags (&run);
+            take_failure (&run, run.h);
+            ms_test_harness_protect_with (run.h, start, range_size, update, param);
+          }
+          break;
+        case 4:
+          take_failure (&run, run.h);
+          ms_test_harness_clear (run.h);
+          break;
+        case 5:
+          op_remap (&run);
+          break;
+        case 6:
+          op_load (&run);
+          break;
+        case 7:
+          ms_test_harness_set_merge (run.h, take (&run) & 1);
+          break;
+        case 8:
+          op_limit (&run);
+          break;
+        case 9:
+          ms_test_harness_hold (run.h, take_addr (&run));
+          break;
+        case 10:
+          op_queries (&run);
+          break;
+        case 11:
+          /* The full check is slow: once in an input, and at its end. */
+          if (!checked)
+            ms_test_harness_check (run.h);
+          checked = TRUE;
+          break;
+        case 12:
+          ms_test_harness_set_reenter (run.h, take (&run) & 1);
+          break;
+        case 13:
+          op_maps_text (&run);
+          break;
+        case 14:
+          op_dispose (&run);
+          break;
+        default:
+          op_host (&run);
+          break;
         }
-      check_all (&run);
+      run.n_op++;
     }
 
+  ms_test_harness_check (run.h);
   stats.operations += run.n_op;
-  stats.lookups = stats.operations - stats.changes;
+  stats.inputs++;
 
-  for (guint i = 0; i < N_HELD; i++)
-    g_clear_pointer (&run.held[i].area, ms_memory_area_unref);
-  g_array_unref (run.updates);
-  ms_fuzz_model_clear (&run.model);
-  g_object_unref (run.set);
-  for (guint i = 0; i < N_BACKENDS; i++)
-    g_object_unref (run.backends[i]);
-  g_object_unref (run.table);
+  g_clear_pointer (&run.host_h, ms_test_harness_free);
+  g_clear_object (&run.host);
+  ms_test_harness_free (run.h);
 }
 
 void

@@ -15,17 +15,21 @@ G_BEGIN_DECLS
 void ms_fuzz_run_input (const guint8 *data,
                         gsize         size);
 
+#define MS_FUZZ_N_OPS 16
+
 /* What the inputs run so far did, for the record. */
 typedef struct {
+  guint64 inputs;
   guint64 operations;
-  guint64 changes;           /* map, unmap, protect, protect_with, clear */
-  guint64 lookups;           /* find, overlaps, find_free_area */
-  guint64 backend_calls;
-  guint64 injected_failures; /* backend calls made to fail */
-  guint64 errors[4];         /* by MsMappingError code */
+  guint64 ops[MS_FUZZ_N_OPS];  /* by opcode */
+  guint64 text_loaded;         /* maps texts that loaded */
+  guint64 text_refused;        /* and that were refused */
+  guint64 disposed;            /* backends disposed inside a change */
 } MsFuzzStats;
 
 const MsFuzzStats *ms_fuzz_get_stats (void);
+/* The name of opcode @op. */
+const char        *ms_fuzz_op_name   (guint op);
 
 /* Makes GLib warnings and criticals fatal. */
 void ms_fuzz_init      (void);

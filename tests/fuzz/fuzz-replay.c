@@ -140,13 +140,17 @@ main (int   argc,
   status = g_test_run ();
 
   stats = ms_fuzz_get_stats ();
-  g_test_message ("%" G_GUINT64_FORMAT " operations checked against the model: %"
-                  G_GUINT64_FORMAT " changes, %" G_GUINT64_FORMAT " lookups; %"
-                  G_GUINT64_FORMAT " backend calls, %" G_GUINT64_FORMAT " of them failed "
-                  "on purpose; errors: %" G_GUINT64_FORMAT " INVALID_PARAM, %"
-                  G_GUINT64_FORMAT " ALREADY_EXISTS, %" G_GUINT64_FORMAT " BAD_STATE",
-                  stats->operations, stats->changes, stats->lookups,
-                  stats->backend_calls, stats->injected_failures,
-                  stats->errors[0], stats->errors[1], stats->errors[2]);
+  {
+    g_autoptr(GString) ops = g_string_new (NULL);
+
+    for (guint op = 0; op < MS_FUZZ_N_OPS; op++)
+      g_string_append_printf (ops, "%s%s %" G_GUINT64_FORMAT, op > 0 ? ", " : "",
+                              ms_fuzz_op_name (op), stats->ops[op]);
+    g_test_message ("%" G_GUINT64_FORMAT " inputs, %" G_GUINT64_FORMAT " operations checked "
+                    "against the model: %s; maps texts loaded %" G_GUINT64_FORMAT ", refused %"
+                    G_GUINT64_FORMAT "; backends disposed inside a change %" G_GUINT64_FORMAT,
+                    stats->inputs, stats->operations, ops->str, stats->text_loaded,
+                    stats->text_refused, stats->disposed);
+  }
   return status;
 }
