@@ -108,10 +108,15 @@ void ms_test_harness_set_limit   (MsTestHarness *self,
 void ms_test_harness_hold        (MsTestHarness *self,
                                   guint64        addr);
 
+/* The lookups of @set agree with each other: the areas are ordered and
+ * disjoint, every listing has them all, find and overlaps find them,
+ * the gaps are free and so is what find_free_area and its top-down twin
+ * give. */
+void ms_test_check_lookups  (MsMemorySet      *set);
 /* What code that the busy @set calls (a backend, a callback, a
  * destructor) may do: every change fails with BUSY, without a backend
- * call (@backend is one to try them with), and the lookups agree with
- * each other. */
+ * call (@backend is one to try them with) and without changing the
+ * set, and the lookups agree (ms_test_check_lookups). */
 void ms_test_probe_busy_set (MsMemorySet      *set,
                              MsMappingBackend *backend);
 
