@@ -111,17 +111,15 @@ class _Run:
 def _runs(cells):
     """The areas of a list of cells: (first cell, end cell, cell) triples."""
     found = []
-    i = 0
-    while i < N_CELLS:
-        c = cells[i]
-        if c is None:
-            i += 1
-            continue
-        j = i + 1
-        while j < N_CELLS and cells[j] is not None and cells[j].id == c.id:
-            j += 1
-        found.append((i, j, c))
-        i = j
+    current, first = None, 0
+    for i, cell in enumerate(cells):
+        cell_id = None if cell is None else cell.id
+        if cell_id != current:
+            if current is not None:
+                found.append((first, i, cells[first]))
+            current, first = cell_id, i
+    if current is not None:
+        found.append((first, N_CELLS, cells[first]))
     return found
 
 
@@ -145,6 +143,17 @@ class Model:
     Each changing operation takes fail_at (the backend call, counted from 0
     in this operation, that refuses) and raises (whether that refusal is an
     exception rather than False), and returns a Result.
+
+    The limit (max-areas) is checked on what the call's success would
+    leave: a dry run in which every backend call succeeds, merged if
+    merging is on. Where the documentation leaves an order open, the model
+    reads it so: argument errors (INVALID_PARAM, NOT_MAPPED,
+    ALREADY_EXISTS, PARSE) come before the limit; in remap, a backend
+    without move refuses (BAD_STATE) after the argument checks and before
+    the limit; a backend without protect refuses only when the walk
+    reaches its piece, so the limit counts that piece as changed; maps
+    text is parsed whole first, then each line is checked for its offsets
+    before its overlaps, the lines in order.
     """
 
     def __init__(self, methods=None, exceptions_reach_caller=False):
@@ -154,6 +163,8 @@ class Model:
         self.exceptions_reach_caller = exceptions_reach_caller
         self.merge_adjacent = False
         self.max_areas = MAX_AREAS_DEFAULT
+        self.joins = 0         # how many neighbours merging joined, in all
+        self._cached_runs = None
 
     # -- properties ---------------------------------------------------------
 
@@ -165,6 +176,7 @@ class Model:
         self.merge_adjacent = bool(merge)
         if self.merge_adjacent:
             self._merge(self.cells)
+            self._cached_runs = None
 
     def set_max_areas(self, max_areas):
         """Removes nothing, whatever the set holds."""
@@ -176,18 +188,27 @@ class Model:
     def _area(i, j, c):
         return Area(i * GRAIN, j * GRAIN, c.flags, c.backend, c.offset, c.name)
 
+    def _runs_of(self, cells):
+        """_runs(cells), kept for the model's own cells until they change."""
+        if cells is not self.cells:
+            return _runs(cells)
+        if self._cached_runs is None:
+            self._cached_runs = _runs(cells)
+        return self._cached_runs
+
     def areas(self):
-        return [self._area(i, j, c) for i, j, c in _runs(self.cells)]
+        return [self._area(i, j, c) for i, j, c in self._runs_of(self.cells)]
 
     @property
     def n_areas(self):
-        return len(_runs(self.cells))
+        return len(self._runs_of(self.cells))
 
     @property
     def mapped_size(self):
         return sum(GRAIN for c in self.cells if c is not None)
 
     def copy(self):
+        """Another model holding the same, to try a call on."""
         other = Model(self._methods, self.exceptions_reach_caller)
         other.cells = list(self.cells)
         other._ids = self._ids
@@ -210,13 +231,28 @@ class Model:
         last = min((end + GRAIN - 1) // GRAIN, N_CELLS)
         return start >= end or all(self.cells[i] is None for i in range(first, last))
 
+    def _free_test(self):
+        """A function that tells, as _is_free, whether [start, end) is free,
+        from the number of mapped cells below each cell boundary."""
+        below = [0]
+        for cell in self.cells:
+            below.append(below[-1] + (cell is not None))
+
+        def is_free(start, end):
+            if start >= end or start >= MAX_ADDR:
+                return True
+            last = min((end + GRAIN - 1) // GRAIN, N_CELLS)
+            return below[last] == below[start // GRAIN]
+
+        return is_free
+
     def find(self, addr):
         """The area containing addr, or None."""
         if not self._is_mapped(addr):
             return None
-        for area in self.areas():
-            if area.start <= addr < area.end:
-                return area
+        for i, j, c in self._runs_of(self.cells):
+            if i * GRAIN <= addr < j * GRAIN:
+                return self._area(i, j, c)
         raise AssertionError('a mapped cell in no area')
 
     def overlaps(self, start, size):
@@ -226,6 +262,8 @@ class Model:
     def areas_in(self, start, size):
         """The areas that meet [start, start + size), whole."""
         start, end = self._clamp(start, size)
+        if start >= end:
+            return []
         return [a for a in self.areas() if a.start < end and a.end > start]
 
     def gaps(self, start, size):
@@ -264,9 +302,10 @@ class Model:
 
         candidates = {align_up(base)}
         candidates.update(align_up(k * GRAIN) for k in range(N_CELLS + 1))
+        is_free = self._free_test()
         good = [r for r in candidates
                 if r % align == 0 and r >= base and r + size <= limit_end
-                and self._is_free(r, r + size)]
+                and is_free(r, r + size)]
         return min(good) if good else None
 
     def find_free_area_top_down(self, size, limit_start, limit_end, align):
@@ -280,9 +319,10 @@ class Model:
 
         candidates = {align_down(limit_end - size)}
         candidates.update(align_down(k * GRAIN - size) for k in range(N_CELLS + 1))
+        is_free = self._free_test()
         good = [r for r in candidates
                 if r % align == 0 and r >= limit_start and r >= 0
-                and r + size <= limit_end and self._is_free(r, r + size)]
+                and r + size <= limit_end and is_free(r, r + size)]
         return max(good) if good else None
 
     # -- helpers of the changes ----------------------------------------------
@@ -298,11 +338,10 @@ class Model:
                              % (start, end, GRAIN))
         return start // GRAIN, min(end, MAX_ADDR) // GRAIN
 
-    @staticmethod
-    def _pieces(cells, i0, i1):
+    def _pieces(self, cells, i0, i1):
         """The pieces of areas inside cells [i0, i1), in address order:
         (first cell, end cell, cell of the area)."""
-        return [(max(i, i0), min(j, i1), c) for i, j, c in _runs(cells)
+        return [(max(i, i0), min(j, i1), c) for i, j, c in self._runs_of(cells)
                 if i < i1 and j > i0]
 
     def _fresh(self):
@@ -319,6 +358,9 @@ class Model:
                    and _joinable(cells[runs[m][1] - 1], cells[runs[m + 1][0]])):
                 m += 1
             if m > k:
+                if cells is self.cells:
+                    self.joins += m - k
+                    self._cached_runs = None
                 nid = self._fresh()
                 for i in range(runs[k][0], runs[m][1]):
                     cells[i] = cells[i]._replace(id=nid)
@@ -351,6 +393,7 @@ class Model:
             return Result(TOO_MANY_AREAS)
         run = _Run(self.methods_of, fail_at)
         ok = perform(self.cells, run)
+        self._cached_runs = None
         if self.merge_adjacent:
             self._merge(self.cells)
         return Result(None if ok else self._failure(run, raises), run.calls)
@@ -472,6 +515,7 @@ class Model:
         # The limit cannot be broken: no dry run, which would ask.
         run = _Run(self.methods_of, fail_at)
         ok = walk(self.cells, run, None)
+        self._cached_runs = None
         if self.merge_adjacent:
             self._merge(self.cells)
         return outcome(Result(None if ok else self._failure(run, raises), run.calls))
@@ -498,7 +542,7 @@ class Model:
             return Result(INVALID_PARAM)
         area = None
         if old_start < MAX_ADDR:
-            for i, j, c in _runs(self.cells):
+            for i, j, c in self._runs_of(self.cells):
                 if i * GRAIN <= old_start and old_end <= j * GRAIN:
                     area = (i, j, c)
         if area is None:
@@ -558,14 +602,19 @@ class Model:
         line without the offset column (anonymous memory: the offset is the
         start, no name).
 
-        Every line is checked first, in order (PARSE; then its offsets
-        past TOP, INVALID_PARAM; then an overlap with the set or an
-        earlier line, ALREADY_EXISTS), then the limit; then one map call
-        per line in order, stopping at a refusal."""
-        areas = []
+        The whole text is checked first: the first malformed line gives
+        PARSE (the documentation does not say whether a malformed line
+        comes before an overlap on an earlier line; the model parses the
+        whole text first, and the randomised test only puts a malformed
+        line first); then each line in order, its offsets past TOP
+        INVALID_PARAM, then an overlap with the set or an earlier line
+        ALREADY_EXISTS; then the limit; then one map call per line in
+        order, stopping at a refusal."""
         for n, line in enumerate(lines, 1):
             if line == MALFORMED:
                 return Result(PARSE, line=n)
+        areas = []
+        for n, line in enumerate(lines, 1):
             start, end, flags, offset, name = line
             if offset is None:
                 offset, name = start, None

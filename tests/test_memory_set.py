@@ -5,8 +5,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import contextlib
+import functools
 import io
+import os
 import random
+import sys
 import unittest
 
 import gi
@@ -17,12 +20,18 @@ gi.require_version('Ms', '1.0')
 
 from gi.repository import GLib, GObject, Ms  # noqa: E402
 
+# The reference model, beside this file (with_overrides.py runs this file
+# with runpy, from the same directory).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ms_model  # noqa: E402
+
 # The same tests run without the overrides and with them (with_overrides.py);
 # with them, an exception raised in a backend or a callback reaches the
 # caller instead of being printed.
 OVERRIDES = hasattr(Ms, 'PyMappingBackend')
 
 MAX_ADDR = 0x10000
+assert MAX_ADDR == ms_model.MAX_ADDR
 ERROR_DOMAIN = 'ms-mapping-error-quark'
 
 
@@ -64,9 +73,11 @@ class Faults:
 
 class MockMethods:
     """What upstream's mock backend does, all-or-nothing: map fails if any
-    entry in the range is set, unmap and protect fail if any entry is 0.
-    Every call is logged as (backend, kind, start, size, flags, succeeded);
-    the page tables received are kept to check their identity."""
+    entry in the range is set, unmap and protect fail if any entry is 0,
+    move fails unless every entry of the old range is set and every entry
+    of the new one is 0. Every call is logged as (backend, kind, start,
+    size, flags, succeeded), with the destination in place of the flags for
+    move; the page tables received are kept to check their identity."""
 
     def setup_mock(self, name, log, faults):
         self.name = name
@@ -104,6 +115,14 @@ class MockMethods:
             if 0 in entries[start:end]:
                 return False
             entries[start:end] = bytes(size)
+        elif kind == 'move':
+            new_start, new_end = flags, flags + size
+            if new_end > len(entries) or start < new_end and new_start < end \
+                    or 0 in entries[start:end] or entries.count(0, new_start, new_end) != size:
+                return False
+            moved = entries[start:end]
+            entries[start:end] = bytes(size)
+            entries[new_start:new_end] = moved
         else:
             if not 0 < flags < 0x100 or 0 in entries[start:end]:
                 return False
@@ -128,6 +147,26 @@ class Backend(GObject.Object, Ms.MappingBackend, MockMethods):
 
     def do_protect(self, start, size, new_flags, page_table):
         return self.mock_call('protect', start, size, new_flags, page_table)
+
+
+class MovingBackend(GObject.Object, Ms.MappingBackend, MockMethods):
+    """A backend with the optional move method too."""
+
+    def __init__(self, name='moving', log=None, faults=None):
+        super().__init__()
+        self.setup_mock(name, log, faults)
+
+    def do_map(self, start, size, flags, page_table):
+        return self.mock_call('map', start, size, flags, page_table)
+
+    def do_unmap(self, start, size, page_table):
+        return self.mock_call('unmap', start, size, None, page_table)
+
+    def do_protect(self, start, size, new_flags, page_table):
+        return self.mock_call('protect', start, size, new_flags, page_table)
+
+    def do_move(self, old_start, size, new_start, page_table):
+        return self.mock_call('move', old_start, size, new_start, page_table)
 
 
 class NoProtectBackend(GObject.Object, Ms.MappingBackend, MockMethods):
@@ -191,12 +230,17 @@ class MemorySetTestCase(unittest.TestCase):
         self.assertTrue(error.matches(Ms.mapping_error_quark(), code))
         return error
 
-    def assertMatchesTable(self, set_=None, table=None):
-        """The set describes exactly what the page table holds."""
+    def assertMatchesTable(self, set_=None, table=None, areas=None, spans=None):
+        """The set describes exactly what the page table holds. A caller
+        that has them may give what set_.get_areas() just gave (areas) and
+        their (start, end, size, flags) (spans)."""
         set_ = set_ or self.set
         table = table or self.table
         entries = table.entries
-        areas = set_.get_areas()
+        if areas is None:
+            areas = set_.get_areas()
+        if spans is None:
+            spans = [(a.get_start(), a.get_end(), a.get_size(), a.get_flags()) for a in areas]
         visited = []
 
         def visit(area):
@@ -207,23 +251,32 @@ class MemorySetTestCase(unittest.TestCase):
         self.assertEqual(len(areas), set_.props.n_areas)
         self.assertEqual(len(areas), set_.get_n_areas())
         self.assertEqual(set_.is_empty(), len(areas) == 0)
-        self.assertEqual(visited, [a.get_start() for a in areas])
+        self.assertEqual(visited, [start for start, end, size, flags in spans])
 
+        # Every check of every area, with one assertion at the end (the
+        # randomised test calls this after each step).
         covered = 0
-        for area in areas:
-            start, end, size = area.get_start(), area.get_end(), area.get_size()
-            flags = area.get_flags()
-            self.assertGreater(size, 0)
-            self.assertEqual(end, start + size)
-            self.assertGreaterEqual(start, covered, 'areas overlap or are out of order')
-            self.assertLessEqual(end, len(entries))
-            self.assertEqual(set_.find(start).get_start(), start)
-            self.assertEqual(set_.find(end - 1).get_start(), start)
-            self.assertEqual(entries.count(0, covered, start), start - covered,
-                             'an entry in [%#x, %#x) is mapped but in no area' % (covered, start))
-            self.assertEqual(entries.count(flags, start, end), size,
-                             'the entries of [%#x, %#x) are not all %#x' % (start, end, flags))
+        problems = []
+        for start, end, size, flags in spans:
+            where = '[%#x, %#x): ' % (start, end)
+            if not size > 0:
+                problems.append(where + 'empty')
+            if end != start + size:
+                problems.append(where + 'end is not start + size %#x' % size)
+            if start < covered:
+                problems.append(where + 'areas overlap or are out of order')
+            if end > len(entries):
+                problems.append(where + 'past the page table')
+            if set_.find(start).get_start() != start:
+                problems.append(where + 'find(start) is another area')
+            if set_.find(end - 1).get_start() != start:
+                problems.append(where + 'find(end - 1) is another area')
+            if entries.count(0, covered, start) != start - covered:
+                problems.append('an entry in [%#x, %#x) is mapped but in no area' % (covered, start))
+            if entries.count(flags, start, end) != size:
+                problems.append('the entries of [%#x, %#x) are not all %#x' % (start, end, flags))
             covered = end
+        self.assertEqual(problems, [])
         self.assertEqual(entries.count(0, covered), len(entries) - covered,
                          'an entry at or above %#x is mapped but in no area' % covered)
 
@@ -785,148 +838,193 @@ class BindingTest(MemorySetTestCase):
         self.assertFalse(ffa(0, 0x1000, 0x5000, 0x5000, 1)[0])    # empty limit
 
 
-class Model:
-    """A plain Python account of what the set should hold, and of the
-    backend calls it should make (in address order, stopping at the
-    first failure)."""
+def area_values(area):
+    """An area of a set as the model describes one."""
+    return ms_model.Area(area.get_start(), area.get_end(), area.get_flags(),
+                         area.get_backend().name, area.get_offset(), area.get_name())
 
-    def __init__(self):
-        self.areas = {}          # start -> (end, flags, backend name)
-        self.calls = []
-        self.fail_at = None
 
-    def call(self, backend, kind, start, size, flags):
-        ok = len(self.calls) != self.fail_at
-        self.calls.append((backend, kind, start, size, flags, ok))
-        return ok
+class ModelTest(unittest.TestCase):
+    """The reference model answers the documentation's own examples."""
 
-    def begin(self, fail_at):
-        self.calls = []
-        self.fail_at = fail_at
+    def test_readme_example(self):
+        model = ms_model.Model()
+        self.assertIsNone(model.map(0x1000, 0x4000, 1, 'b').outcome)
+        result = model.unmap(0x2000, 0x2000)
+        self.assertIsNone(result.outcome)
+        self.assertEqual(result.calls, [('b', 'unmap', 0x2000, 0x2000, None, True)])
+        self.assertEqual([(a.start, a.end, a.flags) for a in model.areas()],
+                         [(0x1000, 0x2000, 1), (0x4000, 0x5000, 1)])
+        self.assertEqual(model.gaps(0, 0x6000), [(0, 0x1000), (0x2000, 0x2000), (0x5000, 0x1000)])
+        self.assertEqual(model.mapped_size, 0x2000)
 
-    def failed_by_fault(self):
-        return self.fail_at is not None and len(self.calls) > self.fail_at
+    def test_find_free_area(self):
+        # The cases of UpstreamTest.test_find_free_area, and the top-down
+        # one of test_overrides.py.
+        model = ms_model.Model()
+        for k in range(8):
+            model.map(k * 0x2000, 0x1000, 1, 'b')
+        for hint, size, align, want in [
+                (0x0000, 0x1000, 0x0001, 0x1000), (0x0800, 0x0800, 0x0800, 0x1000),
+                (0x1800, 0x0800, 0x0800, 0x1800), (0x1800, 0x1000, 0x1000, 0x3000),
+                (0x2000, 0x1000, 0x1000, 0x3000), (0xf000, 0x1000, 0x1000, 0xf000),
+                (0xf001, 0x1000, 0x1000, None)]:
+            self.assertEqual(model.find_free_area(hint, size, 0, MAX_ADDR, align), want)
+        self.assertEqual(model.find_free_area(0, 0x1000, 0, 2 ** 64 - 1, 0x1000), 0x1000)
+        self.assertEqual(model.find_free_area(0, 0x1000, 0, MAX_ADDR, 0x3000), None)
+        top = ms_model.Model()
+        top.map(0x8000, 0x1000, 3, 'b')
+        self.assertEqual(top.find_free_area_top_down(0x2000, 0, 0x9000, 0x1000), 0x6000)
+        self.assertIsNone(top.find_free_area_top_down(0x2000, 0x7000, 0x9000, 0x1000))
 
-    def overlapping(self, start, end):
-        if start >= end:
-            return []
-        return [s for s in sorted(self.areas) if s < end and self.areas[s][0] > start]
+    def test_remap(self):
+        # test_overrides.py's TestRemap.test_move_and_grow.
+        model = ms_model.Model()
+        model.map(0x1000, 0x2000, 3, 'a', 0x9000, '/f')
+        result = model.remap(0x1000, 0x2000, 0x8000, 0x3000)
+        self.assertIsNone(result.outcome)
+        self.assertEqual(result.calls, [('a', 'move', 0x1000, 0x2000, 0x8000, True),
+                                        ('a', 'map', 0xa000, 0x1000, 3, True)])
+        self.assertEqual(model.areas(), [ms_model.Area(0x8000, 0xb000, 3, 'a', 0x9000, '/f')])
+        # Shrinking moves unmap the cut tail first; a backend without move
+        # refuses before that.
+        result = model.remap(0x8000, 0x3000, 0x1000, 0x1000)
+        self.assertEqual(result.calls, [('a', 'unmap', 0x9000, 0x2000, None, True),
+                                        ('a', 'move', 0x8000, 0x1000, 0x1000, True)])
+        no_move = ms_model.Model({'b': {'map', 'unmap', 'protect'}})
+        no_move.map(0x1000, 0x2000, 3, 'b')
+        result = no_move.remap(0x1000, 0x2000, 0x8000, 0x1000)
+        self.assertEqual((result.outcome, result.calls), (ms_model.BAD_STATE, []))
+        # The refusals of TestRemap.test_refusals.
+        model = ms_model.Model()
+        model.map(0x1000, 0x2000, 3, 'a')
+        for args, code in (((0x4000, 0x1000, 0x8000, 0x1000), ms_model.NOT_MAPPED),
+                           ((0x1000, 0x1000, 0x1800, 0x1000), ms_model.INVALID_PARAM),
+                           ((0x1000, 0x1000, 0x2000, 0x1000), ms_model.ALREADY_EXISTS)):
+            self.assertEqual(model.remap(*args).outcome, code)
+        # Growing in place keeps one area, head included.
+        self.assertIsNone(model.remap(0x2000, 0x1000, 0x2000, 0x2000).outcome)
+        self.assertEqual(model.areas(), [ms_model.Area(0x1000, 0x4000, 3, 'a', 0x1000, None)])
 
-    def find(self, addr):
-        for s, (e, f, b) in self.areas.items():
-            if s <= addr < e:
-                return (s, e, f)
-        return None
+    def test_merge_and_limit(self):
+        model = ms_model.Model()
+        model.map(0x1000, 0x1000, 1, 'a')
+        model.map(0x2000, 0x1000, 1, 'a')
+        model.map(0x3000, 0x1000, 1, 'a', 0x9000)
+        self.assertEqual(model.n_areas, 3)
+        model.set_merge_adjacent(True)
+        self.assertEqual([(a.start, a.end) for a in model.areas()], [(0x1000, 0x3000), (0x3000, 0x4000)])
+        model.set_max_areas(2)
+        result = model.unmap(0x1400, 0x100)
+        self.assertEqual((result.outcome, result.calls), (ms_model.TOO_MANY_AREAS, []))
+        result = model.protect_with(0x1800, 0x2000, lambda old: (True, old + 1))
+        self.assertEqual((result.outcome, result.calls, result.seen),
+                         (ms_model.TOO_MANY_AREAS, [], [1, 1]))
+        # protect_with asks about every piece, before anything, when the
+        # limit might be broken; then the call stops at the refusal.
+        model.set_max_areas(3)
+        result = model.protect_with(0x1800, 0x2800, lambda old: (True, old + 1), fail_at=0)
+        self.assertEqual(result.seen, [1, 1])
+        self.assertEqual(result.calls, [('a', 'protect', 0x1800, 0x1800, 2, False)])
+        model.set_max_areas(4)
+        result = model.protect_with(0x1800, 0x2800, lambda old: (True, old + 1), fail_at=0)
+        self.assertEqual(result.seen, [1])
+        self.assertEqual(model.n_areas, 2)
 
-    def overlaps(self, start, size):
-        return size > 0 and bool(self.overlapping(start, start + size))
 
-    def unmap_range(self, start, end):
-        for s in self.overlapping(start, end):
-            e, f, b = self.areas[s]
-            ps, pe = max(s, start), min(e, end)
-            if not self.call(b, 'unmap', ps, pe - ps, None):
-                return False
-            del self.areas[s]
-            if s < ps:
-                self.areas[s] = (ps, f, b)
-            if pe < e:
-                self.areas[pe] = (e, f, b)
-        return True
-
-    def map(self, start, size, flags, backend, unmap_overlap):
-        if size == 0:
-            return Ms.MappingError.INVALID_PARAM
-        end = start + size
-        if self.overlapping(start, end):
-            if not unmap_overlap:
-                return Ms.MappingError.ALREADY_EXISTS
-            if not self.unmap_range(start, end):
-                return Ms.MappingError.BAD_STATE
-        if not self.call(backend, 'map', start, size, flags):
-            return Ms.MappingError.BAD_STATE
-        self.areas[start] = (end, flags, backend)
-        return None
-
-    def unmap(self, start, size):
-        if not self.unmap_range(start, start + size):
-            return Ms.MappingError.BAD_STATE
-        return None
-
-    def protect(self, start, size, update, no_protect, seen):
-        end = start + size
-        for s in self.overlapping(start, end):
-            e, f, b = self.areas[s]
-            seen.append(f)
-            try:
-                ok, new = update(f)
-            except Exception:
-                if OVERRIDES:
-                    return 'raised'
-                continue
-            if not ok or new == f:
-                continue
-            ps, pe = max(s, start), min(e, end)
-            if b in no_protect:
-                return Ms.MappingError.BAD_STATE
-            if not self.call(b, 'protect', ps, pe - ps, new):
-                return Ms.MappingError.BAD_STATE
-            del self.areas[s]
-            if s < ps:
-                self.areas[s] = (ps, f, b)
-            self.areas[ps] = (pe, new, b)
-            if pe < e:
-                self.areas[pe] = (e, f, b)
-        return None
-
-    def clear(self):
-        for s in sorted(self.areas):
-            e, f, b = self.areas[s]
-            if not self.call(b, 'unmap', s, e - s, None):
-                return Ms.MappingError.BAD_STATE
-            del self.areas[s]
-        return None
-
-    def find_free_area(self, hint, size, limit_start, limit_end, align):
-        if size == 0 or align == 0 or align & (align - 1) or size % align or limit_start >= limit_end:
-            return None
-
-        def align_up(x):
-            return (x + align - 1) // align * align
-
-        base = max(hint, limit_start)
-        candidates = [align_up(base)] + [align_up(e) for e, f, b in self.areas.values() if e >= base]
-        for r in sorted(candidates):
-            if r + size <= limit_end and r + size <= 2 ** 64 and not self.overlaps(r, size):
-                return r
-        return None
-
-    def describe(self):
-        return [(s, self.areas[s][0], self.areas[s][1], self.areas[s][2]) for s in sorted(self.areas)]
+    def test_load_maps(self):
+        model = ms_model.Model()
+        model.map(0x1000, 0x1000, 1, 'a')
+        # Every line is checked before anything is mapped.
+        result = model.load_maps([(0x3000, 0x4000, 3, None, None),
+                                  (0x1800, 0x2000, 3, None, None)], 'a')
+        self.assertEqual((result.outcome, result.line, result.calls),
+                         (ms_model.ALREADY_EXISTS, 2, []))
+        result = model.load_maps([(0x3000, 0x4000, 3, 2 ** 64 - 0x1000, '/f')], 'a')
+        self.assertEqual((result.outcome, result.line), (ms_model.INVALID_PARAM, 1))
+        # A refused line stops the call; the lines before stay mapped.
+        result = model.load_maps([(0x3000, 0x4000, 3, None, None),
+                                  (0x4000, 0x5000, 3, 0x8000, '/f')], 'a', fail_at=1)
+        self.assertEqual((result.outcome, result.line), (ms_model.BAD_STATE, 2))
+        self.assertEqual(result.calls, [('a', 'map', 0x3000, 0x1000, 3, True),
+                                        ('a', 'map', 0x4000, 0x1000, 3, False)])
+        self.assertEqual([(a.start, a.end) for a in model.areas()], [(0x1000, 0x2000), (0x3000, 0x4000)])
 
 
 class RandomisedTest(MemorySetTestCase):
-    STEPS = 3000
-    GRAIN = 0x100
+    """Random calls, compared with the reference model (ms_model.py) after
+    each one."""
 
-    def test_random_operations_against_a_model(self):
-        rng = random.Random(0x6d656d)
+    STEPS = 2000
+    SEED = 0x6d656d
+
+    def test_random_operations_against_the_model(self):
+        rng = random.Random(self.SEED)
+        grain, top = ms_model.GRAIN, ms_model.TOP
+        n_cells = MAX_ADDR // grain
         log = []
         faults = Faults()
         backends = {
-            'a': Backend('a', log, faults),
-            'b': Backend('b', log, faults),
-            'c': NoProtectBackend('c', log, faults),
+            'a': MovingBackend('a', log, faults),
+            'd': MovingBackend('d', log, faults),
+            'b': Backend('b', log, faults),             # no move
+            'c': NoProtectBackend('c', log, faults),    # neither protect nor move
         }
-        no_protect = {'c'}
-        model = Model()
+        model = ms_model.Model({'b': {'map', 'unmap', 'protect'}, 'c': {'map', 'unmap'}},
+                               exceptions_reach_caller=OVERRIDES)
         s, table = self.set, self.table
-        grain = self.GRAIN
+        names = [None, None, '/lib/libc.so.6', '[heap]', '/tmp/x y']
+        held = []          # (area, its values when taken)
 
-        def rand_range(max_pages=0x30):
-            start = rng.randrange(0, MAX_ADDR // grain) * grain
-            size = rng.randrange(0, max_pages) * grain
+        def cell_range(max_cells):
+            start = rng.randrange(0, n_cells) * grain
+            size = rng.randrange(0, max_cells + 1) * grain
             return start, min(size, MAX_ADDR - start)
+
+        def past_top(strictly=False):
+            """A range that runs past 2^64 - 1 (or ends exactly there)."""
+            start = rng.choice([rng.randrange(1, n_cells) * grain, top - rng.randrange(0, 4) * grain])
+            size = min(top - start + rng.choice([1, 2, grain] + ([] if strictly else [0])),
+                       2 ** 64 - 1)
+            return start, size
+
+        def wide_range(max_cells):
+            r = rng.random()
+            if r < 0.06:
+                return past_top()
+            start, size = cell_range(max_cells)
+            if r < 0.1:
+                size = rng.choice([MAX_ADDR - start + grain, 2 ** 40, top - start])
+            return start, size
+
+        def query_range():
+            start = rng.choice([rng.randrange(0, MAX_ADDR + grain),
+                                rng.randrange(0, n_cells) * grain, top - rng.randrange(0, 3)])
+            size = rng.choice([0, rng.randrange(1, 0x3000), rng.randrange(0, 0x30) * grain,
+                               2 ** 64 - 1, top - start, MAX_ADDR])
+            return start, size
+
+        def pick_offset(start, size, flags, backend):
+            """Offsets and names: anonymous, running on from the area on the
+            left (with its flags and backend, mostly: then the two may
+            join), file-like, or near 2^64."""
+            r = rng.random()
+            left = model.find(start - 1) if start > 0 else None
+            if r < 0.4:
+                return None, None, flags, backend
+            if r < 0.7 and left is not None:
+                if rng.random() < 0.8:
+                    flags, backend = left.flags, left.backend
+                name = left.name if rng.random() < 0.8 else rng.choice(names)
+                return left.offset + (start - left.start), name, flags, backend
+            if r < 0.75:
+                # Near the top: offset + size just below 2^64 - 1, at it,
+                # or past it; or k cells below 2^64, which a remap may grow
+                # into.
+                offset = rng.choice([top - size + rng.choice([-grain, 0, 1]),
+                                     2 ** 64 - (size // grain + rng.randrange(1, 4)) * grain])
+                return min(max(offset, 0), 2 ** 64 - 1), rng.choice(names), flags, backend
+            return rng.randrange(0, 0x100) * grain, rng.choice(names), flags, backend
 
         def fixed(new):
             return lambda old: (True, new)
@@ -942,122 +1040,458 @@ class RandomisedTest(MemorySetTestCase):
             lambda: update_flags(rng.randrange(1, 8)),
             lambda: (lambda old: (True, old % 9 + 1)),
             lambda: (lambda old: (old % 2 == 0, 3)),
+            lambda: (lambda old: (True, old)),
             lambda: fixed(rng.randrange(1, 10)),
-            lambda: raises_on(rng.randrange(1, 10), rng.randrange(1, 10)),
         ]
 
-        counts = {}
-        most_areas = 0
-        outcomes = {}
-        for step in range(self.STEPS):
-            fail_at = None
-            mode = 'refuse'
-            if rng.random() < 0.15:
-                fail_at = rng.randrange(0, 4)
-                mode = rng.choice(['refuse', 'raise'])
-                faults.arm(fail_at, mode)
-            model.begin(fail_at)
-            del log[:]
+        def pick_update(start, size):
+            """An update function; a fifth of them raise on some flags, mostly
+            those of an area in the range."""
+            if rng.random() < 0.8:
+                return rng.choice(update_functions)()
+            inside = model.areas_in(start, size)
+            bad = rng.choice(inside).flags if inside and rng.random() < 0.7 else rng.randrange(1, 10)
+            return raises_on(bad, rng.randrange(1, 10))
 
-            op = rng.choices(['map', 'map-overlap', 'unmap', 'protect', 'protect-with',
-                              'clear', 'query'],
-                             weights=[35, 10, 12, 15, 15, 0.5, 10])[0]
-            counts[op] = counts.get(op, 0) + 1
-            seen, want_seen = [], []
+        def maps_line(start, end, flags, offset, name):
+            if flags < 0x10 and rng.random() < 0.8:
+                perms = ''.join(letter if flags & bit else '-'
+                                for bit, letter in ((1, 'r'), (2, 'w'), (4, 'x')))
+                perms += 's' if flags & 8 else 'p'
+            else:
+                perms = '0x%x' % flags
+            sep = rng.choice([' ', ' ', '\t'])
+            line = '%x-%x%s%s' % (start, end, sep, perms)
+            if offset is not None:
+                line += '%s%0*x 00:00 0' % (sep, rng.choice([1, 8, 16]), offset)
+                if name is not None:
+                    line += ' ' * rng.randrange(1, 30) + name
+            return line + rng.choice(['', '', '\r'])
+
+        def joining(backend, size):
+            """A free range of size just after an area of backend, and the
+            flags, offset and name that would join it to that area."""
+            areas = [a for a in model.areas() if a.backend == backend
+                     and a.end + size <= MAX_ADDR and not model.overlaps(a.end, size)]
+            if not areas:
+                return None
+            a = rng.choice(areas)
+            name = a.name if rng.random() < 0.8 else rng.choice(names)
+            return a.end, a.flags, a.offset + (a.end - a.start), name
+
+        def gen_load_maps(backend):
+            lines, texts, taken = [], [], []
+            if rng.random() < 0.05:
+                # A malformed first line (later ones are not checked).
+                lines.append(ms_model.MALFORMED)
+                texts.append(rng.choice(['zz-1000 rw-p', '2000-2000 rw-p', '3000-2000 r--p',
+                                         '1000-2000 rwzp', '1000-2000', '1000-2000 0xzz',
+                                         '-2000 rw-p', '1000-2000 rw-p zz 00:00 0']))
+            for k in range(rng.choice([1, 1, 2, 3])):
+                size = rng.randrange(1, 9) * grain
+                start = None
+                if rng.random() < 0.85:
+                    for attempt in range(3):
+                        start = model.find_free_area(rng.randrange(0, MAX_ADDR), size, 0,
+                                                     MAX_ADDR, grain)
+                        if start is None or not any(start < e and s0 < start + size
+                                                    for s0, e in taken):
+                            break
+                if start is None:
+                    start = rng.randrange(0, n_cells) * grain
+                    size = min(size, MAX_ADDR - start)
+                flags = rng.randrange(1, 16) if rng.random() < 0.8 else rng.randrange(1, 0x100)
+                offset = name = None
+                join = joining(backend, size) if rng.random() < 0.2 else None
+                if join is not None:
+                    start, flags, offset, name = join
+                    if offset == start and name is None and rng.random() < 0.5:
+                        offset = None       # anonymous memory
+                end = start + size
+                taken.append((start, end))
+                if join is None and rng.random() < 0.5:
+                    r = rng.random()
+                    if r < 0.3:
+                        offset = start
+                    elif r < 0.75:
+                        offset = rng.randrange(0, 0x100) * grain
+                    else:
+                        offset = top - size + rng.choice([0, 1])
+                    name = rng.choice(names)
+                lines.append((start, end, flags, offset, name))
+                texts.append(maps_line(start, end, flags, offset, name))
+            return lines, '\n'.join(texts) + rng.choice(['', '\n'])
+
+        def gen_remap():
+            areas = model.areas()
+            area = None
+            if rng.random() < 0.1:
+                # Growing the tail of an area in place up to the next area
+                # that continues its offsets: the two may then join.
+                pairs = [(x, y) for x, y in zip(areas, areas[1:])
+                         if x.end < y.start and (x.backend, x.flags, x.name) == (y.backend, y.flags, y.name)
+                         and y.offset == x.offset + (y.start - x.start)]
+                if pairs:
+                    x, y = rng.choice(pairs)
+                    old_start = rng.randrange(x.start // grain, x.end // grain) * grain
+                    return old_start, x.end - old_start, old_start, y.start - old_start
+            high = [a for a in areas if a.offset > 2 ** 63]
+            if high and rng.random() < 0.05:
+                # Offsets that a growth would take past 2^64 - 1, into a
+                # destination that may not be free either.
+                a = rng.choice(high)
+                old_start = rng.randrange(a.start // grain, a.end // grain) * grain
+                old_size = a.end - old_start
+                new_size = old_size + rng.randrange(1, 4) * grain
+                new_start = rng.choice([old_start, rng.randrange(0, n_cells) * grain])
+                return old_start, old_size, new_start, min(new_size, MAX_ADDR - new_start)
+            if areas and rng.random() < 0.85:
+                area = a = rng.choice(areas)
+                n = (a.end - a.start) // grain
+                k = rng.randrange(0, n)
+                old_start = a.start + k * grain
+                old_size = rng.randrange(1, n - k + 1) * grain
+                if rng.random() < 0.08:
+                    old_size += rng.choice([grain, 2 * grain])   # past its area
+            elif rng.random() < 0.1:
+                old_start, old_size = past_top()
+            else:
+                old_start, old_size = cell_range(8)
+            if old_size > MAX_ADDR:
+                new_size = grain
+            elif old_size >= 2 * grain and rng.random() < 0.3:
+                new_size = rng.randrange(1, old_size // grain) * grain      # shrinking
+            elif rng.random() < 0.15:
+                new_size = old_size
+            else:
+                new_size = rng.randrange(1, old_size // grain + 5) * grain
+            if rng.random() < 0.03:
+                new_size = 0
+            r = rng.random()
+            if r < 0.4:
+                new_start = old_start
+            elif r < 0.75:
+                hint = rng.randrange(0, MAX_ADDR)
+                free = (model.find_free_area(hint, new_size, 0, MAX_ADDR, grain)
+                        if rng.random() < 0.5 else
+                        model.find_free_area_top_down(new_size, 0, MAX_ADDR, grain))
+                new_start = old_start if free is None else free
+            elif r < 0.9 and area is not None:
+                # Where the piece joins an area whose offsets it continues.
+                piece = model.find(old_start)
+                offset = piece.offset + (old_start - piece.start)
+                targets = [b.end for b in model.areas()
+                           if (b.backend, b.flags, b.name) == (piece.backend, piece.flags, piece.name)
+                           and b.offset + (b.end - b.start) == offset and b.end != old_start
+                           and b.end + new_size <= MAX_ADDR and not model.overlaps(b.end, new_size)]
+                new_start = rng.choice(targets) if targets else old_start
+            elif r < 0.93:
+                # A destination that overlaps the old range.
+                new_start = old_start + rng.choice([-1, 1]) * rng.randrange(1, 4) * grain
+                new_start = max(new_start, 0) if new_start < MAX_ADDR else old_start
+            elif r < 0.97:
+                new_start = rng.randrange(0, n_cells) * grain
+            else:
+                new_start = min(top - new_size + rng.choice([1, grain]), top)
+            if new_start < MAX_ADDR and new_start + new_size > MAX_ADDR:
+                new_size = MAX_ADDR - new_start
+            return old_start, old_size, new_start, new_size
+
+        def describe_set(areas=None):
+            return [area_values(a) for a in (s.get_areas() if areas is None else areas)]
+
+        ops = ['map', 'map-overlap', 'unmap', 'protect', 'protect-with', 'remap',
+               'load-maps', 'clear', 'query', 'merge', 'limit']
+        weights = [28, 8, 8, 10, 12, 14, 8, 0.3, 8, 2.5, 5]
+        changes = {'map', 'map-overlap', 'unmap', 'protect', 'protect-with', 'remap',
+                   'load-maps', 'clear'}
+        counts = dict.fromkeys(ops, 0)
+        outcomes = {op: set() for op in changes}
+        events = set()
+        most_areas = 0
+        current = []       # what the set holds, as the last step left it
+        for step in range(self.STEPS):
+            op = rng.choices(ops, weights)[0]
+            counts[op] += 1
+            del log[:]
+            seen, asked, raised_at = [], [], []
+            before = current
+            n_before = len(before)
+            ask_first = n_before + 2 > max(model.max_areas, n_before)
+            joins = model.joins
+            call = expect = None     # the set's call; expect(model, fail_at, raises)
+            detail = ()
 
             if op in ('map', 'map-overlap'):
-                start, size = rand_range(0x10)
-                flags = rng.randrange(1, 10)
-                name = rng.choice('aabc')
-                area = Ms.MemoryArea.new(start, size, flags, backends[name])
-                want = model.map(start, size, flags, name, op == 'map-overlap')
-                call = (s.map, area, table, op == 'map-overlap')
-            elif op == 'unmap':
-                start, size = rand_range(0x18)
-                want = model.unmap(start, size)
-                call = (s.unmap, start, size, table)
-            elif op in ('protect', 'protect-with'):
-                start, size = rand_range()
-                if op == 'protect':
-                    new = rng.randrange(1, 10)
-                    update = fixed(new)
-                    call = (s.protect, start, size, new, table)
+                overlap = op == 'map-overlap'
+                r = rng.random()
+                # Just after an area, which it may continue, in the gap
+                # there.
+                after = [a.end for a in model.areas() if a.end < MAX_ADDR and model.find(a.end) is None]
+                if r < 0.03:
+                    start, size = past_top(strictly=True)
+                elif r < 0.2 and after:
+                    start = rng.choice(after)
+                    size = min(rng.randrange(1, 8) * grain, MAX_ADDR - start)
                 else:
-                    update = rng.choice(update_functions)()
+                    start, size = cell_range(rng.choice([1, 2, 4, 8, 16]))
+                flags, backend = rng.choice([1, 1, 2, 3, 5, 7]), rng.choice('aaddbc')
+                offset, name, flags, backend = pick_offset(start, size, flags, backend)
+                if offset is None:
+                    area = Ms.MemoryArea.new(start, size, flags, backends[backend])
+                else:
+                    area = Ms.MemoryArea.new_full(start, size, flags, backends[backend], offset, name)
+                if rng.random() < 0.2 and start + size <= top:
+                    held.append((area, ms_model.Area(start, start + size, flags, backend,
+                                                     start if offset is None else offset, name)))
+                expect = functools.partial(ms_model.Model.map, start=start, size=size, flags=flags,
+                                           backend=backend, offset=offset, name=name,
+                                           unmap_overlap=overlap)
+                call = (s.map, area, table, overlap)
+                detail = (hex(start), hex(size), flags, backend, offset, name)
+            elif op == 'unmap':
+                start, size = wide_range(24)
+                big = [a for a in model.areas() if a.end - a.start >= 3 * grain]
+                if big and rng.random() < 0.2:
+                    # A hole inside one area, which splits it.
+                    a = rng.choice(big)
+                    start = rng.randrange(a.start // grain + 1, a.end // grain - 1) * grain
+                    size = rng.randrange(1, a.end // grain - start // grain) * grain
+                expect = functools.partial(ms_model.Model.unmap, start=start, size=size)
+                call = (s.unmap, start, size, table)
+                detail = (hex(start), hex(size))
+            elif op == 'protect':
+                start, size = wide_range(48)
+                new = rng.randrange(1, 10)
+                expect = functools.partial(ms_model.Model.protect, start=start, size=size,
+                                           new_flags=new)
+                call = (s.protect, start, size, new, table)
+                detail = (hex(start), hex(size), new)
+            elif op == 'protect-with':
+                start, size = wide_range(48)
+                update = pick_update(start, size)
+                n_pieces = len(model.areas_in(start, size)) if start + size <= top else 0
 
-                    def recording(old, update=update):
-                        seen.append(old)
+                def recording(old, update=update):
+                    seen.append(old)
+                    return update(old)
+
+                def noting(old, update=update):
+                    asked.append(old)
+                    try:
                         return update(old)
+                    except ValueError:
+                        raised_at.append(len(asked) - 1)
+                        raise
 
-                    call = (s.protect_with, start, size, table, recording)
-                want = model.protect(start, size, update, no_protect, want_seen)
-                if op == 'protect':
-                    want_seen = []
+                expect = functools.partial(ms_model.Model.protect_with, start=start, size=size,
+                                           update=noting)
+                call = (s.protect_with, start, size, table, recording)
+                detail = (hex(start), hex(size), 'asking first' if ask_first else 'walking')
+            elif op == 'remap':
+                args = gen_remap()
+                expect = functools.partial(ms_model.Model.remap, **dict(zip(
+                    ('old_start', 'old_size', 'new_start', 'new_size'), args)))
+                call = (s.remap,) + args + (table,)
+                detail = tuple(hex(x) for x in args)
+            elif op == 'load-maps':
+                backend = rng.choice('aadbc')
+                lines, text = gen_load_maps(backend)
+                expect = functools.partial(ms_model.Model.load_maps, lines=lines, backend=backend)
+                call = (s.load_maps, text, backends[backend], table)
+                detail = (text, backend)
             elif op == 'clear':
-                want = model.clear()
+                expect = ms_model.Model.clear
                 call = (s.clear, table)
+            elif op == 'merge':
+                merge = rng.random() < 0.6
+                s.set_merge_adjacent(merge)
+                model.set_merge_adjacent(merge)
+                self.assertEqual(s.get_merge_adjacent(), merge)
+                if merge and model.n_areas < n_before:
+                    events.add('merged when turned on')
+            elif op == 'limit':
+                n = n_before
+                limit = rng.choice([ms_model.MAX_AREAS_DEFAULT] * 6 +
+                                   [n, n, n + 1, n + 1, n + 2, max(n - 1, 0), 0,
+                                    n + rng.randrange(3, 20), rng.randrange(0, 64)])
+                s.set_max_areas(limit)
+                model.set_max_areas(limit)
+                self.assertEqual(s.get_max_areas(), limit)
             else:
-                call = None
-                want = None
-                addr = rng.randrange(0, MAX_ADDR + grain)
-                found = s.find(addr)
-                self.assertEqual(None if found is None else
-                                 (found.get_start(), found.get_end(), found.get_flags()),
-                                 model.find(addr))
-                start, size = rand_range()
-                self.assertEqual(s.overlaps(start, size), model.overlaps(start, size))
-                align = rng.choice([0, 1, 3, grain, 4 * grain, 0x1000])
-                fsize = rng.randrange(0, 0x20) * (align or 1)
-                hint = rng.randrange(0, MAX_ADDR)
-                limit_start = rng.choice([0, rng.randrange(0, MAX_ADDR)])
-                limit_end = rng.choice([MAX_ADDR, rng.randrange(0, MAX_ADDR), 2 ** 64 - 1])
-                ok, got = s.find_free_area(hint, fsize, limit_start, limit_end, align)
-                expected = model.find_free_area(hint, fsize, limit_start, limit_end, align)
-                self.assertEqual(got if ok else None, expected,
-                                 'find_free_area(%#x, %#x, %#x, %#x, %#x)'
-                                 % (hint, fsize, limit_start, limit_end, align))
+                self.check_queries(rng, model, query_range)
 
-            context = 'step %d: %s, failing call %s (%s)' % (step, op, fail_at, mode)
+            # A quarter of the changes have a backend call fail: one of the
+            # calls the change would make, mostly (the model tries it on a
+            # copy first), or one past them, which never comes.
+            fail_at, raises, mode = None, False, None
+            if call is not None and rng.random() < 0.25:
+                n_calls = len(expect(model.copy(), fail_at=None, raises=False).calls)
+                if n_calls:
+                    fail_at = rng.randrange(0, n_calls + (rng.random() < 0.2))
+                    mode = rng.choice(['refuse', 'raise'])
+                    raises = mode == 'raise'
+                    faults.arm(fail_at, mode)
+                del asked[:], raised_at[:]
+            context = 'step %d: %s, failing call %s (%s) %r' % (step, op, fail_at, mode, detail)
             if call is not None:
-                # With the overrides, a backend that raises makes the call
-                # raise its exception.
-                if OVERRIDES and mode == 'raise' and model.failed_by_fault():
-                    want = 'raised'
+                want = expect(model, fail_at=fail_at, raises=raises)
+                if op == 'protect-with' and raised_at and raised_at[0] < n_pieces - 1:
+                    events.add('protect-with, areas after an update that raised')
+                message = None
                 with quiet_stderr():
                     try:
                         call[0](*call[1:])
                         got = None
                     except GLib.Error as e:
                         self.assertEqual(e.domain, ERROR_DOMAIN, context)
-                        got = e.code
+                        got, message = e.code, e.message
                     except Exception:
                         if not OVERRIDES:
                             raise
-                        got = 'raised'
-                self.assertEqual(got, want, context)
-                outcomes[(got, mode if fail_at is not None else None)] = True
-                self.assertEqual(log, model.calls, context)
+                        got = ms_model.RAISED
+                faults.disarm()
+                self.assertEqual(got, want.outcome, context + ' ' + repr(want))
+                self.assertEqual(log, want.calls, context)
                 if op == 'protect-with':
-                    self.assertEqual(seen, want_seen, context)
+                    self.assertEqual(seen, want.seen, context)
+                if op == 'load-maps' and got not in (None, ms_model.RAISED,
+                                                     ms_model.TOO_MANY_AREAS):
+                    self.assertTrue(message.startswith('Line %d:' % want.line),
+                                    '%s: %r' % (context, message))
+                if got == ms_model.TOO_MANY_AREAS:
+                    # Refused by the limit: nothing changed, no backend call.
+                    self.assertEqual(log, [], context)
+                    self.assertEqual(describe_set(), before, context)
+                fault = mode if any(not c[-1] for c in want.calls) else None
+                outcomes[op].add((got, fault))
+                if op == 'protect-with' and fault is not None:
+                    events.add('protect-with %s, failing' % ('asking first' if ask_first else 'walking'))
+                if op == 'protect-with' and got == ms_model.TOO_MANY_AREAS and seen:
+                    events.add('protect-with refused by the limit, asking')
+                if op == 'remap' and got is None:
+                    old_start, old_size, new_start, new_size = args
+                    events.add('remap %s, %s' % ('in place' if old_start == new_start else 'moving',
+                                                 'growing' if new_size > old_size else
+                                                 'shrinking' if new_size < old_size else 'same size'))
+                if model.joins > joins:
+                    events.add('merged by %s' % op)
 
-            faults.disarm()
-            self.assertEqual([(a.get_start(), a.get_end(), a.get_flags(), a.get_backend().name)
-                              for a in s.get_areas()], model.describe(), context)
-            self.assertMatchesTable()
-            most_areas = max(most_areas, s.props.n_areas)
+            if op in changes or op == 'merge':
+                areas = s.get_areas()
+                current = describe_set(areas)
+                self.assertEqual(current, model.areas(), context)
+                self.assertEqual(s.get_n_areas(), model.n_areas, context)
+                self.assertEqual(s.get_mapped_size(), model.mapped_size, context)
+                # The page table the backends keep agrees.
+                spans = [(v.start, v.end, a.get_size(), v.flags) for v, a in zip(current, areas)]
+                self.assertMatchesTable(areas=areas, spans=spans)
+                for area, values in held:
+                    self.assertEqual(area_values(area), values, context)
+            if rng.random() < 0.1 and model.n_areas:
+                addr = rng.choice(model.areas()).start + rng.randrange(0, grain)
+                held.append((s.find(addr), model.find(addr)))
+            if len(held) > 8:
+                del held[rng.randrange(0, len(held))]
+            most_areas = max(most_areas, model.n_areas)
 
-        # The sequence went through every kind of operation, and through
-        # sets of a fair size.
-        self.assertEqual(set(counts), {'map', 'map-overlap', 'unmap', 'protect', 'protect-with',
-                                       'clear', 'query'})
+        self.assertMatchesTable()
+        # The sequence went through every kind of operation, through sets of
+        # a fair size, and through merges.
+        for op in ops:
+            self.assertGreater(counts[op], 0, op)
         self.assertGreaterEqual(most_areas, 40)
         # ... and through every outcome, backends that refuse or raise
         # included.
-        raised = 'raised' if OVERRIDES else Ms.MappingError.BAD_STATE
-        for outcome in [(None, None), (Ms.MappingError.INVALID_PARAM, None),
-                        (Ms.MappingError.ALREADY_EXISTS, None), (Ms.MappingError.BAD_STATE, None),
-                        (Ms.MappingError.BAD_STATE, 'refuse'), (raised, 'raise')]:
-            self.assertIn(outcome, outcomes)
+        raised = ms_model.RAISED if OVERRIDES else Ms.MappingError.BAD_STATE
+        E = Ms.MappingError
+        expected = {
+            'map': [None, E.INVALID_PARAM, E.ALREADY_EXISTS, E.TOO_MANY_AREAS],
+            'map-overlap': [None, E.TOO_MANY_AREAS],
+            'unmap': [None, E.INVALID_PARAM, E.TOO_MANY_AREAS],
+            'protect': [None, E.INVALID_PARAM, E.BAD_STATE, E.TOO_MANY_AREAS],
+            'protect-with': [None, E.INVALID_PARAM, E.BAD_STATE, E.TOO_MANY_AREAS]
+            + ([ms_model.RAISED] if OVERRIDES else []),
+            'remap': [None, E.INVALID_PARAM, E.NOT_MAPPED, E.ALREADY_EXISTS, E.BAD_STATE,
+                      E.TOO_MANY_AREAS],
+            'load-maps': [None, E.PARSE, E.INVALID_PARAM, E.ALREADY_EXISTS, E.TOO_MANY_AREAS],
+            'clear': [None],
+        }
+        for op, codes in expected.items():
+            for code in codes:
+                self.assertIn((code, None), outcomes[op], op)
+        for op in ['map', 'map-overlap', 'unmap', 'protect', 'protect-with', 'remap', 'load-maps']:
+            self.assertIn((Ms.MappingError.BAD_STATE, 'refuse'), outcomes[op], op)
+            self.assertIn((raised, 'raise'), outcomes[op], op)
+        for event in ['protect-with asking first, failing', 'protect-with walking, failing',
+                      'protect-with refused by the limit, asking', 'merged when turned on',
+                      'merged by map', 'merged by protect-with', 'merged by remap',
+                      'merged by load-maps', 'protect-with, areas after an update that raised',
+                      'remap in place, growing', 'remap in place, shrinking',
+                      'remap in place, same size', 'remap moving, growing',
+                      'remap moving, shrinking', 'remap moving, same size']:
+            self.assertIn(event, events)
+
+    def check_queries(self, rng, model, query_range):
+        """find, overlaps, the areas and gaps in a range, the free-area
+        searches and the mapped size, against the model's brute force."""
+        s = self.set
+        top = ms_model.TOP
+        addr = rng.choice([rng.randrange(0, MAX_ADDR + 0x100), rng.randrange(0, 2 ** 64)])
+        found = s.find(addr)
+        self.assertEqual(None if found is None else area_values(found), model.find(addr), hex(addr))
+
+        start, size = query_range()
+        where = '(%#x, %#x)' % (start, size)
+        self.assertEqual(s.overlaps(start, size), model.overlaps(start, size), where)
+        want = model.areas_in(start, size)
+        self.assertEqual([area_values(a) for a in s.get_areas_in_range(start, size)], want, where)
+        stop = rng.randrange(1, 4)
+        walked = []
+
+        def visit(area):
+            walked.append(area_values(area))
+            return len(walked) == stop
+
+        s.foreach_in_range(start, size, visit)
+        self.assertEqual(walked, want[:stop], where)
+
+        gaps = []
+        stop = rng.choice([1, 2, 1000])
+
+        def gap(gap_start, gap_size):
+            gaps.append((gap_start, gap_size))
+            return len(gaps) == stop
+
+        s.foreach_gap(start, size, gap)
+        self.assertEqual(gaps, model.gaps(start, size)[:stop], where)
+
+        align = rng.choice([0, 1, 3, 0x80, 0x100, 0x400, 0x1000, 2 ** 63])
+        fsize = min(rng.randrange(0, 0x20) * (align or 1) + rng.choice([0, 0, 0, 0x80]),
+                    2 ** 64 - 1)
+        hint = rng.choice([rng.randrange(0, MAX_ADDR), 0, top - rng.randrange(0, 0x3000)])
+        # Limits anywhere, and on the edges of gaps, where a range may just
+        # fit.
+        edges = [0, MAX_ADDR] + [x for a in model.areas() for x in (a.start, a.end)]
+        limit_start = rng.choice([0, rng.randrange(0, MAX_ADDR), rng.choice(edges)])
+        limit_end = rng.choice([MAX_ADDR, rng.randrange(0, MAX_ADDR), top, limit_start,
+                                rng.choice(edges), rng.choice(edges)])
+        if rng.random() < 0.3:
+            # The size of a gap, or of one of its aligned parts.
+            gaps = model.gaps(0, MAX_ADDR)
+            if gaps:
+                gap_start, gap_size = rng.choice(gaps)
+                fsize = gap_size // (align or 1) * (align or 1)
+                limit_start = rng.choice([limit_start, gap_start])
+                limit_end = rng.choice([limit_end, gap_start + gap_size])
+        args = (hint, fsize, limit_start, limit_end, align)
+        ok, got = s.find_free_area(*args)
+        self.assertEqual(got if ok else None, model.find_free_area(*args),
+                         'find_free_area(%s)' % ', '.join(map(hex, args)))
+        ok, got = s.find_free_area_top_down(*args[1:])
+        self.assertEqual(got if ok else None, model.find_free_area_top_down(*args[1:]),
+                         'find_free_area_top_down(%s)' % ', '.join(map(hex, args[1:])))
+        self.assertEqual(s.get_mapped_size(), model.mapped_size)
 
 
 class ManyAreasTest(MemorySetTestCase):
