@@ -116,7 +116,8 @@ void ms_test_check_lookups  (MsMemorySet      *set);
 /* What code that the busy @set calls (a backend, a callback, a
  * destructor) may do: every change fails with BUSY, without a backend
  * call (@backend is one to try them with) and without changing the
- * set, and the lookups agree (ms_test_check_lookups). */
+ * set, and, in sets of up to 64 areas, the lookups agree
+ * (ms_test_check_lookups). */
 void ms_test_probe_busy_set (MsMemorySet      *set,
                              MsMappingBackend *backend);
 

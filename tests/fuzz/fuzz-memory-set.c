@@ -22,7 +22,7 @@
  *   9 hold          address: the area there must never change
  *  10 queries       hint, size, limit start, limit end, align: find_free_area,
  *                   its top-down twin, overlaps and find against the model
- *  11 check         every lookup and query at every boundary
+ *  11 check         every lookup and query at every boundary (once)
  *  12 re-entry      on or off: every backend call, update function and
  *                   notification then tries every change (BUSY) and looks
  *                   at the set
@@ -34,6 +34,8 @@
  *                   dispose, and no other is
  *  15 host          an operation on a second harness whose one backend is
  *                   an MsHostBackend: its protections and bytes follow
+ *  16 burst         count, start, shape, failure: up to 255 areas in one
+ *                   load_maps, for sets that split the gap index's buckets
  *
  * A range is two bytes: a start point and an end point (mostly one
  * after the start), or a special size (overflowing, empty, up to the top
@@ -77,7 +79,7 @@ static const char * const names[] = { NULL, "/lib/a.so", "[heap]", "/dev/shm/b (
 
 static const char * const op_names[MS_FUZZ_N_OPS] = {
   "map", "unmap", "protect", "protect_with", "clear", "remap", "load_maps", "merge-adjacent",
-  "max-areas", "hold", "queries", "check", "re-entry", "maps text", "dispose", "host",
+  "max-areas", "hold", "queries", "check", "re-entry", "maps text", "dispose", "host", "burst",
 };
 
 static MsFuzzStats stats;
@@ -528,8 +530,9 @@ on_backend_disposed (gpointer  data,
   d->backend = NULL;
   d->scratch->n_disposed++;
   /* User code in a destructor: while the set works it is busy, and
-   * always consistent. */
-  if (d->scratch->in_call)
+   * always consistent. (A probe looks at every area: the first few
+   * destructors of a change probe.) */
+  if (d->scratch->in_call && d->scratch->n_disposed <= 8)
     ms_test_probe_busy_set (d->scratch->set, MS_MAPPING_BACKEND (other));
 }
 
@@ -746,6 +749,48 @@ op_host (Run *run)
   host_check (run);
 }
 
+/* Many small areas in one load_maps: every other flags alike, so that
+ * merging has work, with gaps of the stride's size between them or
+ * none; enough for several buckets of the gap index. */
+static void
+op_burst (Run *run)
+{
+  MsModelArea areas[255];
+  guint n = take (run) % (G_N_ELEMENTS (areas) + 1);
+  guint64 start = points[take (run) % N_POINTS];
+  guint8 shape = take (run);
+  guint64 size = G_GUINT64_CONSTANT (0x10) << (shape & 7);
+  guint64 stride = size << ((shape >> 3) & 3);
+  guint backend = (shape >> 5) % N_BACKENDS;
+  guint i;
+
+  for (i = 0; i < n && start <= G_MAXUINT64 - size && G_MAXUINT64 - start >= stride; i++)
+    {
+      areas[i] = (MsModelArea) { start, start + size, i & 1, 0, start, NULL };
+      start += stride;
+    }
+  if (i > 0)
+    {
+      take_failure (run, run->h);
+      ms_test_harness_load (run->h, areas, i, backend);
+    }
+}
+
+/* Every lookup and query at every boundary against the model, whose
+ * searches take time in the square of its cut points: once in an input
+ * and at its end, while the model has few (else the set's lookups are
+ * checked against each other). */
+static void
+full_check (Run *run)
+{
+  g_autoptr(GArray) cuts = ms_model_get_points (ms_test_harness_get_model (run->h));
+
+  if (cuts->len <= 64)
+    ms_test_harness_check (run->h);
+  else
+    ms_test_check_lookups (ms_test_harness_get_set (run->h));
+}
+
 void
 ms_fuzz_run_input (const guint8 *data,
                    gsize         size)
@@ -824,9 +869,8 @@ ms_fuzz_run_input (const guint8 *data,
           op_queries (&run);
           break;
         case 11:
-          /* The full check is slow: once in an input, and at its end. */
           if (!checked)
-            ms_test_harness_check (run.h);
+            full_check (&run);
           checked = TRUE;
           break;
         case 12:
@@ -838,14 +882,17 @@ ms_fuzz_run_input (const guint8 *data,
         case 14:
           op_dispose (&run);
           break;
-        default:
+        case 15:
           op_host (&run);
+          break;
+        default:
+          op_burst (&run);
           break;
         }
       run.n_op++;
     }
 
-  ms_test_harness_check (run.h);
+  full_check (&run);
   stats.operations += run.n_op;
   stats.inputs++;
 

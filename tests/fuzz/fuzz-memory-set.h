@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 void ms_fuzz_run_input (const guint8 *data,
                         gsize         size);
 
-#define MS_FUZZ_N_OPS 16
+#define MS_FUZZ_N_OPS 17
 
 /* What the inputs run so far did, for the record. */
 typedef struct {

@@ -90,6 +90,8 @@ test_random (void)
   const char *env = g_getenv ("MS_FUZZ_RANDOM_RUNS");
   guint runs = env != NULL ? (guint) g_ascii_strtoull (env, NULL, 10) : DEFAULT_RANDOM_RUNS;
   g_autoptr(GByteArray) input = g_byte_array_new ();
+  char slowest_input[sizeof current_input] = "";
+  gint64 t, slowest = 0;
 
   for (guint i = 0; i < runs; i++)
     {
@@ -102,8 +104,16 @@ test_random (void)
 
       g_snprintf (current_input, sizeof current_input,
                   "random input %u (seed %#x, %u bytes)", i, RANDOM_SEED + i, length);
+      t = g_get_monotonic_time ();
       ms_fuzz_run_input (input->data, input->len);
+      t = g_get_monotonic_time () - t;
+      if (t > slowest)
+        {
+          slowest = t;
+          g_strlcpy (slowest_input, current_input, sizeof slowest_input);
+        }
     }
+  g_test_message ("the slowest: %s, %.3f s", slowest_input, slowest / 1e6);
   current_input[0] = '\0';
 
   g_test_message ("%u random inputs replayed", runs);

@@ -159,6 +159,11 @@ def dispose(what, start, end):
     return out
 
 
+def burst(n, start, size_shift=4, stride_shift=1, backend=0, fail=0):
+    """n areas of 0x10 << size_shift bytes, 2**stride_shift of that apart"""
+    return [16, n, pt(start), size_shift | (stride_shift << 3) | (backend << 5), failure(fail)]
+
+
 def host(what, first, n, c=3):
     """what: 0 map, 1 unmap, 2 protect_with, 3 remap, 4 merge, 5 clear"""
     return [15, what, first, n - 1, c]
@@ -269,6 +274,11 @@ SEEDS = {
         map_(0, 0x1000) + map_(0x2000, 0x3000, backend=1) + map_(0x4000, 0x8000, backend=2)
         + dispose(0, 0x800, 0x3000) + dispose(1, 0, 0) + dispose(2, 0x800, 0x8000)
         + dispose(3, 0x800, 0x2000) + dispose(4, 0x2000, 0x3000),
+    # Hundreds of areas: the gap index splits and joins buckets.
+    'burst':
+        burst(255, 0x10000) + burst(200, 0x100000000, 2, 0) + merge(True)
+        + queries(0, 0x1000, 0, (1 << 64) - 1, 0x1000) + unmap(0x10000, 0x100000000)
+        + burst(255, 0, 0, 2, fail=16) + protect(0, 0x10000, 3) + merge(False) + clear(),
     # The host backend: protections and bytes follow.
     'host':
         host(0, 0, 4, 3) + host(0, 4, 4, 1) + host(2, 2, 4, 7) + host(3, 0, 2, 0x28)
