@@ -153,6 +153,15 @@ GPtrArray    *ms_memory_set_get_areas_in_range (MsMemorySet *self,
                                                 guint64      start,
                                                 guint64      size);
 MS_AVAILABLE_IN_ALL
+GBytes       *ms_memory_set_get_area_table     (MsMemorySet *self,
+                                                guint64      start,
+                                                guint64      size,
+                                                gboolean     with_offsets);
+MS_AVAILABLE_IN_ALL
+GPtrArray    *ms_memory_set_get_area_names     (MsMemorySet *self,
+                                                guint64      start,
+                                                guint64      size);
+MS_AVAILABLE_IN_ALL
 void          ms_memory_set_foreach_gap        (MsMemorySet *self,
                                                 guint64      start,
                                                 guint64      size,

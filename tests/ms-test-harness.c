@@ -759,6 +759,30 @@ check_queries (MsTestHarness *self,
   compare_area_lists (self, "areas in range", got_in, want_in);
   g_assert_cmpint (ms_memory_set_overlaps (self->set, start, size), ==,
                    ms_model_overlaps (self->model, start, size));
+
+  /* The same areas as a table of numbers and a list of names. */
+  for (guint columns = 3; columns <= 4; columns++)
+    {
+      g_autoptr(GBytes) table = ms_memory_set_get_area_table (self->set, start, size, columns == 4);
+      g_autoptr(GPtrArray) names = ms_memory_set_get_area_names (self->set, start, size);
+      gsize n_bytes;
+      const guint64 *values = g_bytes_get_data (table, &n_bytes);
+
+      if (n_bytes != want_in->len * columns * sizeof (guint64) || names->len != want_in->len)
+        FAIL (self, "the table of [" ADDR_FORMAT ", +" ADDR_FORMAT ") has %" G_GSIZE_FORMAT
+              " bytes and %u names for %u areas", start, size, n_bytes, names->len, want_in->len);
+      for (guint i = 0; i < want_in->len; i++)
+        {
+          const MsModelArea *w = &g_array_index (want_in, MsModelArea, i);
+          const guint64 *row = values + i * columns;
+
+          if (row[0] != w->start || row[1] != w->end || row[2] != w->flags ||
+              (columns == 4 && row[3] != w->offset) ||
+              g_intern_string (names->pdata[i]) != w->name)
+            FAIL (self, "row %u of the table of [" ADDR_FORMAT ", +" ADDR_FORMAT ") is not the area's",
+                  i, start, size);
+        }
+    }
 }
 
 static gboolean

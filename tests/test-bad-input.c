@@ -201,6 +201,10 @@ test_memory_set_lookups (Fixture       *f,
   MS_TEST_EXPECT_CRITICAL ("ms_memory_set_foreach_in_range", "func != NULL", ms_memory_set_foreach_in_range (f->set, 0, G_MAXUINT64, NULL, &n));
   MS_TEST_EXPECT_CRITICAL ("ms_memory_set_get_areas_in_range", "MS_IS_MEMORY_SET", g_assert_null (ms_memory_set_get_areas_in_range (NULL, 0, G_MAXUINT64)));
   MS_TEST_EXPECT_CRITICAL ("ms_memory_set_get_areas_in_range", "MS_IS_MEMORY_SET", g_assert_null (ms_memory_set_get_areas_in_range (SET (f), 0, G_MAXUINT64)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_get_area_table", "MS_IS_MEMORY_SET", g_assert_null (ms_memory_set_get_area_table (NULL, 0, G_MAXUINT64, TRUE)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_get_area_table", "MS_IS_MEMORY_SET", g_assert_null (ms_memory_set_get_area_table (SET (f), 0, G_MAXUINT64, TRUE)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_get_area_names", "MS_IS_MEMORY_SET", g_assert_null (ms_memory_set_get_area_names (NULL, 0, G_MAXUINT64)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_get_area_names", "MS_IS_MEMORY_SET", g_assert_null (ms_memory_set_get_area_names (SET (f), 0, G_MAXUINT64)));
   MS_TEST_EXPECT_CRITICAL ("ms_memory_set_foreach_gap", "MS_IS_MEMORY_SET", ms_memory_set_foreach_gap (NULL, 0, G_MAXUINT64, count_gap, &n));
   MS_TEST_EXPECT_CRITICAL ("ms_memory_set_foreach_gap", "MS_IS_MEMORY_SET", ms_memory_set_foreach_gap (SET (f), 0, G_MAXUINT64, count_gap, &n));
   MS_TEST_EXPECT_CRITICAL ("ms_memory_set_foreach_gap", "func != NULL", ms_memory_set_foreach_gap (f->set, 0, G_MAXUINT64, NULL, &n));

@@ -122,6 +122,8 @@ class BadInput(unittest.TestCase):
             ('MemorySet.remap new_size', lambda v: s.remap(0x1000, 0x1000, 0x8000, v, None)),
             ('MemorySet.get_areas_in_range start', lambda v: s.get_areas_in_range(v, 1)),
             ('MemorySet.get_areas_in_range size', lambda v: s.get_areas_in_range(0, v)),
+            ('MemorySet.get_area_table size', lambda v: s.get_area_table(0, v, False)),
+            ('MemorySet.get_area_names start', lambda v: s.get_area_names(v, 1)),
             ('MemorySet.foreach_gap start', lambda v: s.foreach_gap(v, 1, lambda *a: False)),
             ('MemorySet.set_max_areas max_areas', lambda v: s.set_max_areas(v)),
             ('MappingBackend.move new_start',
@@ -140,7 +142,7 @@ class BadInput(unittest.TestCase):
                     with self.assertRaises(exception):
                         call(value)
                     n += 1
-        self.assertEqual(n, 36 * len(BAD_NUMBERS))
+        self.assertEqual(n, 38 * len(BAD_NUMBERS))
 
     def test_extreme_numbers(self):
         # 0 and 2^64 - 1 are numbers like any other.

@@ -747,6 +747,9 @@ class TestEveryPath(unittest.TestCase):
                       caught.exception.message)
 
 
+U64_MAX = (1 << 64) - 1
+
+
 class TestAreas(unittest.TestCase):
     """Offsets, names, merging, queries and the limit, from Python."""
 
@@ -776,6 +779,25 @@ class TestAreas(unittest.TestCase):
                          [(0x1000, 0x1000), (0x3000, 0x1000)])
         self.assertEqual(self.set.gaps(0, 0), [])
         self.assertEqual(self.set.mapped_size, 0x4000)
+
+    def test_table(self):
+        self.assertEqual(list(self.set.table()), [])
+        self.set.map(Ms.MemoryArea(0x1000, 0x1000, 1, self.backend, offset=0x9000, name='/lib/a.so'))
+        self.set.map(Ms.MemoryArea(0x4000, 0x2000, 3, self.backend))
+        self.set.map(Ms.MemoryArea(U64_MAX - 0xfff, 0xfff, U64_MAX, self.backend, offset=7, name='top'))
+        self.assertEqual(list(self.set.table()),
+                         [(a.start, a.end, a.flags) for a in self.set])
+        self.assertEqual(list(self.set.table(offsets=True, names=True)),
+                         [(a.start, a.end, a.flags, a.offset, a.name) for a in self.set])
+        self.assertEqual(list(self.set.table(names=True))[1], (0x4000, 0x6000, 3, None))
+        self.assertEqual(list(self.set.table(0x1800, 0x2801)), [(0x1000, 0x2000, 1), (0x4000, 0x6000, 3)])
+        self.assertEqual(list(self.set.table(0x2000, 0x2000)), [])
+        self.assertEqual(list(self.set.table(U64_MAX - 1, 1, offsets=True)),
+                         [(U64_MAX - 0xfff, U64_MAX, U64_MAX, 7)])
+        # A snapshot: the set may change while the rows are read.
+        rows = self.set.table()
+        self.set.clear()
+        self.assertEqual(len(list(rows)), 3)
 
     def test_merge_adjacent(self):
         self.assertFalse(self.set.merge_adjacent)

@@ -30,6 +30,7 @@ overrides only add to it:
   a subclass defines ``map``, ``unmap`` and ``protect`` methods.
 """
 
+import struct
 import threading
 
 from gi.repository import GLib, GObject
@@ -53,51 +54,32 @@ def _is_address(value):
         0 <= value <= _U64_MAX
 
 
-# Exceptions raised by Python code that C called back (a backend method,
-# an update_flags or foreach function) while a MemorySet method called
-# from Python runs. C sees a refusal (a GLib.Error naming the exception);
-# the Python caller gets the exception object itself. Each thread has a
-# stack of calls in progress.
-_calls = threading.local()
+# Exceptions raised by Python code that C called back (a backend method)
+# while a MemorySet method runs. C sees a refusal: a GLib.Error that
+# names the exception (or the GLib.Error the method raised). The
+# exception waits here, one per thread, and when the failure reaches a
+# MemorySet method called from Python as a GLib.Error whose message ends
+# with that reason, the caller gets the exception itself. Nothing is
+# kept or checked on the way when nothing fails, so a call through the
+# overrides costs what the plain call costs.
+_pending = threading.local()
 
 
-def _call_stack():
-    stack = getattr(_calls, 'stack', None)
-    if stack is None:
-        stack = _calls.stack = []
-    return stack
+def _record(exception, reason):
+    """Keeps @exception for the Python caller whose call fails with a
+    GLib.Error ending in @reason."""
+    _pending.exception = exception
+    _pending.reason = reason
 
 
-def _run(func, *args):
-    """Calls a MemorySet method, and raises what its callbacks raised."""
-    stack = _call_stack()
-    raised = []
-    stack.append(raised)
-    try:
-        try:
-            result = func(*args)
-        except GLib.Error:
-            if raised:
-                raise raised[0]
-            raise
-        if raised:
-            raise raised[0]
-        return result
-    finally:
-        stack.pop()
-
-
-def _record(exception):
-    """Keeps @exception for the MemorySet call in progress, if there is one.
-
-    Returns False when no call from Python is in progress: the exception
-    must then go its usual way.
-    """
-    stack = _call_stack()
-    if not stack:
-        return False
-    stack[-1].append(exception)
-    return True
+def _raise_pending(error):
+    """Raises what a callback raised in the call that failed with @error
+    (a GLib.Error), or else @error."""
+    exception = getattr(_pending, 'exception', None)
+    if exception is not None and error.message.endswith(_pending.reason):
+        _pending.exception = _pending.reason = None
+        raise exception
+    raise error
 
 
 def _refusal(exception):
@@ -124,12 +106,12 @@ def _backend_call(name, method, args, none_is_success):
             raise TypeError('%s must return True or False, not %r' % (name, result))
         return result
     except GLib.Error as exception:
-        _record(exception)
+        _record(exception, exception.message)
         raise
     except BaseException as exception:
-        if _record(exception):
-            raise _refusal(exception) from None
-        raise _refusal(exception) from exception
+        refusal = _refusal(exception)
+        _record(exception, refusal.message)
+        raise refusal from None
 
 
 _BACKEND_METHODS = ('do_map', 'do_unmap', 'do_protect', 'do_move')
@@ -237,6 +219,25 @@ MemoryArea = override(MemoryArea)
 __all__.append('MemoryArea')
 
 
+# The plain introspected methods the overrides call.
+_find = Ms.MemorySet.find
+_is_empty = Ms.MemorySet.is_empty
+_get_areas = Ms.MemorySet.get_areas
+_map = Ms.MemorySet.map
+_unmap = Ms.MemorySet.unmap
+_protect = Ms.MemorySet.protect
+_protect_with = Ms.MemorySet.protect_with
+_remap = Ms.MemorySet.remap
+_clear = Ms.MemorySet.clear
+_foreach = Ms.MemorySet.foreach
+_load_maps = Ms.MemorySet.load_maps
+_get_area_table = Ms.MemorySet.get_area_table
+_get_area_names = Ms.MemorySet.get_area_names
+# The rows of get_area_table(): guint64s in the host's byte order.
+_ROW = '=QQQ'
+_ROW_WITH_OFFSET = '=QQQQ'
+
+
 class MemorySet(Ms.MemorySet):
     """The memory mappings of one address space, in address order.
 
@@ -246,27 +247,29 @@ class MemorySet(Ms.MemorySet):
 
     _REPR_AREAS = 8
 
-    def __len__(self):
-        return self.get_n_areas()
+    # The plain methods themselves where nothing needs adding: no cost.
+    __len__ = Ms.MemorySet.get_n_areas
 
     def __bool__(self):
-        return not self.is_empty()
+        return not _is_empty(self)
 
     def __iter__(self):
         # A snapshot: the set may change while the caller iterates.
-        return iter(self.get_areas())
+        return iter(_get_areas(self))
 
     def __contains__(self, item):
+        if type(item) is int:
+            return 0 <= item <= _U64_MAX and _find(self, item) is not None
         if isinstance(item, Ms.MemoryArea):
-            found = self.find(item.get_start())
+            found = _find(self, item.get_start())
             return found is not None and Ms.MemoryArea.equal(found, item)
-        return _is_address(item) and self.find(item) is not None
+        return _is_address(item) and _find(self, item) is not None
 
     def __getitem__(self, addr):
-        if not isinstance(addr, int) or isinstance(addr, bool):
+        if type(addr) is not int and (not isinstance(addr, int) or isinstance(addr, bool)):
             raise TypeError('MemorySet indices are addresses (int), not %s'
                             % type(addr).__name__)
-        area = self.find(addr) if _is_address(addr) else None
+        area = _find(self, addr) if 0 <= addr <= _U64_MAX else None
         if area is None:
             raise KeyError(addr)
         return area
@@ -291,6 +294,23 @@ class MemorySet(Ms.MemorySet):
     mapped_size = property(Ms.MemorySet.get_mapped_size,
                            doc='The sum of the sizes of the areas.')
 
+    def table(self, start=0, size=_U64_MAX, offsets=False, names=False):
+        """The areas that meet ``[start, start + size)`` (all of them by
+        default) as plain data: an iterator of ``(start, end, flags)``
+        tuples in address order, with the offset and then the name after
+        them when asked for.
+
+        One call into C reads them all, where iterating over the set makes
+        an ``Ms.MemoryArea`` wrapper for each; ``list()`` the result to keep
+        it (the rows are a snapshot).
+        """
+        fmt = _ROW_WITH_OFFSET if offsets else _ROW
+        rows = struct.iter_unpack(fmt, _get_area_table(self, start, size, offsets).get_data())
+        if not names:
+            return rows
+        return (row + (name,) for row, name in
+                zip(rows, _get_area_names(self, start, size)))
+
     def areas_in(self, start, size):
         """The areas that meet ``[start, start + size)``, whole, in address
         order: a list."""
@@ -309,13 +329,22 @@ class MemorySet(Ms.MemorySet):
         return found
 
     def map(self, area, page_table=None, unmap_overlap=False):
-        return _run(super().map, area, page_table, unmap_overlap)
+        try:
+            return _map(self, area, page_table, unmap_overlap)
+        except GLib.Error as error:
+            _raise_pending(error)
 
     def unmap(self, start, size, page_table=None):
-        return _run(super().unmap, start, size, page_table)
+        try:
+            return _unmap(self, start, size, page_table)
+        except GLib.Error as error:
+            _raise_pending(error)
 
     def protect(self, start, size, new_flags, page_table=None):
-        return _run(super().protect, start, size, new_flags, page_table)
+        try:
+            return _protect(self, start, size, new_flags, page_table)
+        except GLib.Error as error:
+            _raise_pending(error)
 
     def protect_with(self, start, size, page_table, update_flags, *user_data):
         """Like ``protect``, with the new flags of each area computed by
@@ -363,30 +392,46 @@ class MemorySet(Ms.MemorySet):
             except BaseException as exception:
                 # Leave this area and the ones after it alone.
                 failed.append(exception)
-                _record(exception)
                 return False, 0
 
-        return _run(super().protect_with, start, size, page_table, update,
-                    *user_data)
+        try:
+            done = _protect_with(self, start, size, page_table, update, *user_data)
+        except GLib.Error as error:
+            if failed:
+                raise failed[0]
+            _raise_pending(error)
+        if failed:
+            raise failed[0]
+        return done
 
     def remap(self, old_start, old_size, new_start, new_size, page_table=None):
-        return _run(super().remap, old_start, old_size, new_start, new_size, page_table)
+        try:
+            return _remap(self, old_start, old_size, new_start, new_size, page_table)
+        except GLib.Error as error:
+            _raise_pending(error)
 
     def clear(self, page_table=None):
-        return _run(super().clear, page_table)
+        try:
+            return _clear(self, page_table)
+        except GLib.Error as error:
+            _raise_pending(error)
 
     def foreach(self, func, *user_data):
         """Calls ``func(area, *user_data)`` for each area in address order,
         until it returns a true value; an exception it raises stops the
         iteration and reaches the caller."""
+        failed = []
+
         def call(area, *data):
             try:
                 return bool(func(area, *data))
             except BaseException as exception:
-                _record(exception)
+                failed.append(exception)
                 return True
 
-        return _run(super().foreach, call, *user_data)
+        _foreach(self, call, *user_data)
+        if failed:
+            raise failed[0]
 
     def load_maps(self, text, backend, page_table=None):
         """Maps the areas of maps text (see the C documentation); a line
@@ -397,7 +442,10 @@ class MemorySet(Ms.MemorySet):
             raise GLib.Error('Line %d: the text holds a NUL character' % line,
                              GLib.quark_to_string(Ms.mapping_error_quark()),
                              int(Ms.MappingError.PARSE))
-        return _run(super().load_maps, text, backend, page_table)
+        try:
+            return _load_maps(self, text, backend, page_table)
+        except GLib.Error as error:
+            _raise_pending(error)
 
 
 MemorySet = override(MemorySet)
