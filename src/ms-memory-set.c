@@ -2351,24 +2351,6 @@ ms_memory_set_get_areas_in_range (MsMemorySet *self,
   return areas;
 }
 
-typedef struct {
-  GArray   *values;
-  gboolean  with_offsets;
-} TableData;
-
-static gboolean
-add_row (MsMemoryArea *area,
-         gpointer      user_data)
-{
-  TableData *data = user_data;
-  guint64 row[4] = { area->start, ms_memory_area_end (area), area->flags, 0 };
-
-  if (data->with_offsets)
-    row[3] = ms_memory_area_get_offset (area);
-  g_array_append_vals (data->values, row, data->with_offsets ? 4 : 3);
-  return FALSE;
-}
-
 /**
  * ms_memory_set_get_area_table:
  * @self: a set
@@ -2387,7 +2369,7 @@ add_row (MsMemoryArea *area,
  * This is the way for bindings to read many areas at once: one call,
  * and bytes that a binding turns into its own numbers in one go, where
  * a loop over the areas makes a wrapper for each (in Python,
- * `struct.iter_unpack ("=QQQ", table.get_data ())`; the overrides build
+ * `memoryview (table.get_data ()).cast ("Q")`; the overrides build
  * `MemorySet.table()` on it). [method@Ms.MemorySet.get_area_names]
  * gives the names, in the same order.
  *
@@ -2401,16 +2383,32 @@ ms_memory_set_get_area_table (MsMemorySet *self,
                               guint64      size,
                               gboolean     with_offsets)
 {
-  TableData data;
+  guint64 end = query_end (start, size);
+  guint columns = with_offsets ? 4 : 3;
+  GArray *values;
   gsize n_bytes;
 
   g_return_val_if_fail (MS_IS_MEMORY_SET (self), NULL);
 
-  data.values = g_array_new (FALSE, FALSE, sizeof (guint64));
-  data.with_offsets = with_offsets;
-  ms_memory_set_foreach_in_range (self, start, size, add_row, &data);
-  n_bytes = data.values->len * sizeof (guint64);
-  return g_bytes_new_take (g_array_free (data.values, FALSE), n_bytes);
+  /* A plain walk, no callback: this is the fast way to read a set. */
+  values = g_array_new (FALSE, FALSE, sizeof (guint64));
+  for (GTreeNode *node = size > 0 ? node_at_or_after (self, start) : NULL;
+       node != NULL && ms_node_area (node)->start < end;
+       node = g_tree_node_next (node))
+    {
+      MsMemoryArea *area = ms_node_area (node);
+      guint64 *row;
+
+      g_array_set_size (values, values->len + columns);
+      row = &g_array_index (values, guint64, values->len - columns);
+      row[0] = area->start;
+      row[1] = ms_memory_area_end (area);
+      row[2] = area->flags;
+      if (with_offsets)
+        row[3] = ms_memory_area_get_offset (area);
+    }
+  n_bytes = values->len * sizeof (guint64);
+  return g_bytes_new_take (g_array_free (values, FALSE), n_bytes);
 }
 
 static gboolean

@@ -30,7 +30,6 @@ overrides only add to it:
   a subclass defines ``map``, ``unmap`` and ``protect`` methods.
 """
 
-import struct
 import threading
 
 from gi.repository import GLib, GObject
@@ -233,9 +232,6 @@ _foreach = Ms.MemorySet.foreach
 _load_maps = Ms.MemorySet.load_maps
 _get_area_table = Ms.MemorySet.get_area_table
 _get_area_names = Ms.MemorySet.get_area_names
-# The rows of get_area_table(): guint64s in the host's byte order.
-_ROW = '=QQQ'
-_ROW_WITH_OFFSET = '=QQQQ'
 
 
 class MemorySet(Ms.MemorySet):
@@ -257,9 +253,14 @@ class MemorySet(Ms.MemorySet):
         # A snapshot: the set may change while the caller iterates.
         return iter(_get_areas(self))
 
+    # The common cases first, with no work beside the plain call: an
+    # address out of range makes the call raise OverflowError.
     def __contains__(self, item):
         if type(item) is int:
-            return 0 <= item <= _U64_MAX and _find(self, item) is not None
+            try:
+                return _find(self, item) is not None
+            except OverflowError:
+                return False
         if isinstance(item, Ms.MemoryArea):
             found = _find(self, item.get_start())
             return found is not None and Ms.MemoryArea.equal(found, item)
@@ -269,7 +270,10 @@ class MemorySet(Ms.MemorySet):
         if type(addr) is not int and (not isinstance(addr, int) or isinstance(addr, bool)):
             raise TypeError('MemorySet indices are addresses (int), not %s'
                             % type(addr).__name__)
-        area = _find(self, addr) if 0 <= addr <= _U64_MAX else None
+        try:
+            area = _find(self, addr)
+        except OverflowError:
+            area = None
         if area is None:
             raise KeyError(addr)
         return area
@@ -304,12 +308,12 @@ class MemorySet(Ms.MemorySet):
         an ``Ms.MemoryArea`` wrapper for each; ``list()`` the result to keep
         it (the rows are a snapshot).
         """
-        fmt = _ROW_WITH_OFFSET if offsets else _ROW
-        rows = struct.iter_unpack(fmt, _get_area_table(self, start, size, offsets).get_data())
-        if not names:
-            return rows
-        return (row + (name,) for row, name in
-                zip(rows, _get_area_names(self, start, size)))
+        # zip() of one iterator over the numbers makes the rows in C.
+        values = iter(memoryview(_get_area_table(self, start, size, offsets).get_data()).cast('Q'))
+        columns = [values] * (4 if offsets else 3)
+        if names:
+            columns.append(iter(_get_area_names(self, start, size)))
+        return zip(*columns)
 
     def areas_in(self, start, size):
         """The areas that meet ``[start, start + size)``, whole, in address
