@@ -243,25 +243,36 @@ reshape_node (MsMemorySet *self,
     ms_gap_index_end_changed (self->gaps, node, old_end);
 }
 
-/* Splits the area of @node at @addr, strictly inside it: @node keeps
- * [start, addr), and the node returned holds [addr, end), with the same
- * flags, backend and name, and the offset of @addr. No free range
- * appears, so the gap index hears only of the new node. */
+/* Splits the area of @node around [hole_start, hole_end), strictly
+ * inside it (the hole may be empty): @node keeps [start, hole_start),
+ * and the node returned holds [hole_end, end), with the same flags,
+ * backend and name, and the offset of @hole_end. The gap index hears
+ * only of the new node, whose gap before it is the hole. */
 static GTreeNode *
-split_node (MsMemorySet *self,
-            GTreeNode   *node,
-            guint64      addr)
+split_node_around (MsMemorySet *self,
+                   GTreeNode   *node,
+                   guint64      hole_start,
+                   guint64      hole_end)
 {
   MsMemoryArea *area = ms_node_area (node);
   guint64 end = ms_memory_area_end (area);
   MsMemoryArea *upper;
 
-  g_assert (area->start < addr && addr < end);
+  g_assert (area->start < hole_start && hole_start <= hole_end && hole_end < end);
 
-  upper = ms_memory_area_new_like (area, addr, end - addr, area->flags,
-                                   ms_memory_area_offset_at (area, addr));
-  set_node_area (self, node, area, addr, area->flags);
+  upper = ms_memory_area_new_like (area, hole_end, end - hole_end, area->flags,
+                                   ms_memory_area_offset_at (area, hole_end));
+  set_node_area (self, node, area, hole_start, area->flags);
   return insert_area (self, upper);
+}
+
+/* Splits the area of @node at @addr, strictly inside it. */
+static inline GTreeNode *
+split_node (MsMemorySet *self,
+            GTreeNode   *node,
+            guint64      addr)
+{
+  return split_node_around (self, node, addr, addr);
 }
 
 /* Whether @b could be the part of @a after its end: they touch, have
@@ -686,16 +697,22 @@ unmap_range (MsMemorySet  *self,
       if (!backend_call (self, BACKEND_UNMAP, area, piece_start, piece_end, 0, page_table, error))
         return FALSE;
 
-      /* Only @node changes below, so @next stays valid. */
-      if (piece_end < ms_memory_area_end (area))
-        next = split_node (self, node, piece_end);
+      /* Only @node changes below, so @next stays valid. A piece in the
+       * middle is one split around it. */
+      if (area_start < piece_start && piece_end < ms_memory_area_end (area))
+        next = split_node_around (self, node, piece_start, piece_end);
       else
-        next = g_tree_node_next (node);
+        {
+          if (piece_end < ms_memory_area_end (area))
+            next = split_node (self, node, piece_end);
+          else
+            next = g_tree_node_next (node);
 
-      if (area_start < piece_start)
-        reshape_node (self, node, piece_start, ms_node_area (node)->flags);
-      else
-        remove_node (self, node);
+          if (area_start < piece_start)
+            reshape_node (self, node, piece_start, ms_node_area (node)->flags);
+          else
+            remove_node (self, node);
+        }
 
       node = next;
     }
