@@ -2,6 +2,7 @@
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
+import GIRepository from 'gi://GIRepository?version=2.0';
 import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
 import Ms from 'gi://Ms?version=1.0';
@@ -189,6 +190,128 @@ tests['a backend that throws gives its reason'] = function () {
     if (caught === null || !`${caught.message}`.includes('not here'))
         throw new Error(`wrong error: ${caught}`);
     assertEqual(spans(set), [[0x1000, 0x5000, 1]], 'areas after the refusals');
+};
+
+// Addresses above 2^53 (docs/gjs.md). A guint64 argument takes a BigInt
+// exactly; a Number is whatever double JavaScript rounded it to before gjs
+// saw it. Every guint64 that comes back (return values, out-arguments, the
+// arguments of a vfunc_) is a Number: gjs rounds it to the nearest double
+// and warns ("cannot be safely stored in a JS Number") above 2^53 - 1,
+// even when the double is exact, as every multiple of 2^11 is (page
+// addresses among them): the warnings on stderr are expected.
+tests['BigInt addresses near the top of the 64-bit space'] = function () {
+    const set = new Ms.MemorySet();
+    const backend = new LogBackend();
+    const top = 0xffff_ffff_ffff_0000n;
+    set.map(Ms.MemoryArea.new(top, 0x1000n, 1n, backend), null, false);
+    assertEqual(backend.calls, [['map', Number(top), 0x1000, 1]], 'backend calls');
+    assertEqual(typeof backend.calls[0][1], 'number', 'a vfunc_ gets Numbers');
+
+    const area = set.find(top + 0xfffn);
+    if (area === null)
+        throw new Error('the last byte of the area is not found');
+    assertEqual(set.find(top + 0x1000n), null, 'just past the area');
+    assertEqual(typeof area.get_start(), 'number', 'get_start() gives a Number');
+    assertEqual(BigInt(area.get_start()) === top, true, 'a page address comes back exact');
+    assertEqual(BigInt(area.get_end()) === top + 0x1000n, true, 'get_end()');
+    assertEqual(area.to_string().split(' ')[0], 'ffffffffffff0000-ffffffffffff1000', 'maps line');
+
+    // The Number 0xffff_ffff_ffff_0fff is 0xffff_ffff_ffff_1000: doubles
+    // are 2^11 apart up there. The BigInt is the last byte of the area.
+    assertEqual(0xffff_ffff_ffff_0fff === 0xffff_ffff_ffff_1000, true, 'the Number rounds');
+    assertEqual(set.find(0xffff_ffff_ffff_0fff), null, 'find with the rounded Number');
+    assertEqual(area.contains(0xffff_ffff_ffff_0fffn), true, 'contains with the BigInt');
+
+    // A value that no double holds comes back rounded; the library keeps it
+    // exact, and its text says so.
+    const odd = 2n ** 53n + 1n;
+    set.map(Ms.MemoryArea.new(odd, 1n, 3, backend), null, false);
+    const oddArea = set.find(odd);
+    assertEqual(oddArea.get_start(), 2 ** 53, 'get_start() rounds 2^53 + 1');
+    assertEqual(oddArea.to_string().split(' ')[0], '20000000000001-20000000000002', 'exact text');
+    assertEqual(set.find(2 ** 53), null, '2^53 itself is not mapped');
+    assertEqual(backend.calls[1], ['map', 2 ** 53, 1, 3], 'the vfunc_ sees the rounded start');
+
+    // Ranges end at 2^64 - 1 at most: the top page cannot be mapped, and
+    // 2^64 - 1 is a BigInt only (the Number rounds to 2^64, out of range).
+    assertMappingError(() => set.map(Ms.MemoryArea.new(2n ** 64n - 0x1000n, 0x1000n, 1, backend),
+        null, false), Ms.MappingError.INVALID_PARAM, 'the top page');
+    set.map(Ms.MemoryArea.new(2n ** 64n - 0x1000n, 0xfffn, 1, backend), null, false);
+    assertEqual(set.find(2n ** 64n - 2n) !== null, true, 'up to 2^64 - 1');
+    assertEqual(set.find(2n ** 64n - 1n), null, 'the last address');
+
+    // find_free_area gives [found, start]; limits as BigInts.
+    const [found, start] = set.find_free_area_top_down(0x1000, 0, 2n ** 64n - 1n, 0x1000);
+    assertEqual([found, BigInt(start) === 2n ** 64n - 0x2000n], [true, true], 'top-down');
+    const [foundHigh, startHigh] = set.find_free_area(top, 0x1000, 0, 2n ** 64n - 1n, 0x1000);
+    assertEqual([foundHigh, BigInt(startHigh) === top + 0x1000n], [true, true], 'bottom-up');
+    assertEqual(set.find_free_area(top, 0x10_0000, 0, 2n ** 64n - 1n, 0x1000), [false, 0],
+        'nothing found: [false, 0]');
+};
+
+// The name of an error code, for messages and logs.
+tests['naming an error code'] = function () {
+    const set = new Ms.MemorySet();
+    const e = assertMappingError(() => set.unmap(2n ** 64n - 1n, 2, null),
+        Ms.MappingError.INVALID_PARAM, 'unmap past the top');
+    assertEqual(e instanceof Ms.MappingError, true, 'instanceof');
+    assertEqual(e.domain === Ms.MappingError.quark(), true, 'domain');
+
+    // The enum object's own keys name the codes; the values that are not
+    // numbers (valueOf, quark) never match.
+    const name = Object.keys(Ms.MappingError).find(k => Ms.MappingError[k] === e.code);
+    assertEqual(name, 'INVALID_PARAM', 'name from the enum object');
+
+    // GObject's enum introspection needs the enum's own GType: gjs gives
+    // an error domain's enum the $gtype of GError, and the library
+    // registers MsMappingError only when asked, which GIRepository does.
+    const info = GIRepository.Repository.get_default().find_by_name('Ms', 'MappingError');
+    const gtype = GIRepository.registered_type_info_get_g_type(info);
+    assertEqual(GObject.enum_to_string(gtype, e.code), 'MS_MAPPING_ERROR_INVALID_PARAM',
+        'GObject.enum_to_string');
+    assertEqual(GObject.enum_to_string(gtype, Ms.MappingError.NOT_MAPPED),
+        'MS_MAPPING_ERROR_NOT_MAPPED', 'the last code');
+};
+
+// What gjs 1.74 makes of arguments that are not guint64 values, as
+// docs/gjs.md lists it: some throw, the others reach the library as the
+// number they convert to, most often 0.
+tests['bad numbers: what gjs passes on'] = function () {
+    const backend = new LogBackend();
+    const startOf = value => Ms.MemoryArea.new(value, 1, 1, backend).get_start();
+    const silent = [['abc', 0], [undefined, 0], [null, 0], [{}, 0], [[], 0], [NaN, 0],
+        [Infinity, 0], [-Infinity, 0], ['5n', 0], [true, 1], ['16', 16], ['0x10', 16],
+        [' 7 ', 7], ['1e3', 1000], [[5], 5], [1.9, 1], [-0.5, 0]];
+    for (const [value, expected] of silent)
+        assertEqual(startOf(value), expected, `start ${String(value)}`);
+    for (const value of [-1, -1n, 2 ** 64, 2n ** 64n]) {
+        let threw = false;
+        try {
+            startOf(value);
+        } catch (e) {
+            threw = `${e.message}`.includes('out of range for uint64');
+        }
+        assertEqual(threw, true, `start ${value} throws`);
+    }
+
+    // The library cannot tell: unmap('abc', 0x1000) unmaps [0, 0x1000).
+    const set = new Ms.MemorySet();
+    set.map(Ms.MemoryArea.new(0, 0x3000, 1, backend), null, false);
+    set.unmap('abc', 0x1000, null);
+    assertEqual(spans(set), [[0x1000, 0x3000, 1]], 'unmap at "abc"');
+
+    // Property assignment wraps around where the method throws.
+    set.max_areas = -1;
+    assertEqual(set.max_areas, 2 ** 32 - 1, 'max_areas = -1');
+    set.max_areas = 2 ** 32 + 5;
+    assertEqual(set.max_areas, 5, 'max_areas = 2^32 + 5');
+    let threw = false;
+    try {
+        set.set_max_areas(-1);
+    } catch (e) {
+        threw = true;
+    }
+    assertEqual(threw, true, 'set_max_areas(-1) throws');
 };
 
 const names = Object.keys(tests);
