@@ -32,6 +32,8 @@ struct _MsModel
   guint    next_area;
   guint    n_backends;
   guint    no_move;      /* backends without a move method, a bit each */
+  guint    no_protect;   /* backends without a protect method, a bit each */
+  guint    joins;        /* neighbours merging joined, in all */
   gboolean merge;
   guint    max_areas;
 
@@ -183,7 +185,8 @@ cut (MsModel *self,
   return i + 1;
 }
 
-/* Records a backend call: FALSE when it is the one that fails. */
+/* Records a backend call: FALSE when it is the one that fails. A protect
+ * of a backend without the method fails without being made. */
 static gboolean
 call (MsModel        *self,
       MsModelCallKind kind,
@@ -194,6 +197,8 @@ call (MsModel        *self,
 {
   MsModelCall c = { kind, backend, (guint64) start, (guint64) (end - start), arg, FALSE };
 
+  if (kind == MS_MODEL_CALL_PROTECT && (self->no_protect & (1u << backend)))
+    return FALSE;
   c.succeeded = self->calls->len + 1 != self->fail_at;
   g_array_append_val (self->calls, c);
   return c.succeeded;
@@ -341,11 +346,18 @@ merge (MsModel *self)
         {
           guint old = b->area;
 
+          self->joins++;
           for (guint j = i + 1; j < self->cells->len && cell (self, j)->mapped &&
                cell (self, j)->area == old; j++)
             cell (self, j)->area = a->area;
         }
     }
+}
+
+guint
+ms_model_get_joins (MsModel *self)
+{
+  return self->joins;
 }
 
 guint
@@ -357,6 +369,13 @@ ms_model_get_n_areas (MsModel *self)
     if (cell (self, i)->mapped && (i == 0 || cell (self, i - 1)->area != cell (self, i)->area))
       n++;
   return n;
+}
+
+void
+ms_model_set_no_protect (MsModel *self,
+                         guint    no_protect)
+{
+  self->no_protect = no_protect;
 }
 
 void
@@ -418,6 +437,7 @@ outcome_breaks_limit (MsModel  *self,
   gboolean breaks;
 
   copy->fail_at = 0;
+  copy->no_protect = 0;
   copy->max_areas = G_MAXUINT;
   op (copy, data);
   breaks = breaks_limit (self, copy);

@@ -79,6 +79,13 @@ MsModel *ms_model_new            (guint          n_backends,
 void     ms_model_free           (MsModel       *self);
 MsModel *ms_model_copy           (MsModel       *self);
 
+/* Backends without a protect method (a bit per backend), as
+ * ms_model_new's @no_move: the set refuses (BAD_STATE) a protect of one
+ * of their pieces when the walk reaches it, with no backend call (none is
+ * recorded, and none counts towards fail_at); the limit still counts the
+ * piece as changed. None at first. */
+void     ms_model_set_no_protect (MsModel       *self,
+                                  guint          no_protect);
 void     ms_model_set_merge      (MsModel       *self,
                                   gboolean       merge);
 void     ms_model_set_limit      (MsModel       *self,
@@ -136,6 +143,9 @@ int      ms_model_load           (MsModel       *self,
 /* The areas, in address order (MsModelArea). */
 GArray  *ms_model_get_areas      (MsModel       *self);
 guint    ms_model_get_n_areas    (MsModel       *self);
+/* How many neighbours merging has joined, in all (two areas made one
+ * count one). */
+guint    ms_model_get_joins      (MsModel       *self);
 guint64  ms_model_get_mapped_size (MsModel      *self);
 gboolean ms_model_find           (MsModel       *self,
                                   guint64        addr,

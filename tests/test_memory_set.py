@@ -20,10 +20,10 @@ gi.require_version('Ms', '1.0')
 
 from gi.repository import GLib, GObject, Ms  # noqa: E402
 
-# The reference model, beside this file (with_overrides.py runs this file
-# with runpy, from the same directory).
+# The client of the reference model, beside this file (with_overrides.py
+# runs this file with runpy, from the same directory).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import ms_model  # noqa: E402
+import ms_model_client  # noqa: E402
 
 # The same tests run without the overrides and with them (with_overrides.py);
 # with them, an exception raised in a backend or a callback reaches the
@@ -31,7 +31,6 @@ import ms_model  # noqa: E402
 OVERRIDES = hasattr(Ms, 'PyMappingBackend')
 
 MAX_ADDR = 0x10000
-assert MAX_ADDR == ms_model.MAX_ADDR
 ERROR_DOMAIN = 'ms-mapping-error-quark'
 
 
@@ -840,127 +839,25 @@ class BindingTest(MemorySetTestCase):
 
 def area_values(area):
     """An area of a set as the model describes one."""
-    return ms_model.Area(area.get_start(), area.get_end(), area.get_flags(),
-                         area.get_backend().name, area.get_offset(), area.get_name())
+    return ms_model_client.Area(area.get_start(), area.get_end(), area.get_flags(),
+                                area.get_backend().name, area.get_offset(), area.get_name())
 
 
-class ModelTest(unittest.TestCase):
-    """The reference model answers the documentation's own examples."""
-
-    def test_readme_example(self):
-        model = ms_model.Model()
-        self.assertIsNone(model.map(0x1000, 0x4000, 1, 'b').outcome)
-        result = model.unmap(0x2000, 0x2000)
-        self.assertIsNone(result.outcome)
-        self.assertEqual(result.calls, [('b', 'unmap', 0x2000, 0x2000, None, True)])
-        self.assertEqual([(a.start, a.end, a.flags) for a in model.areas()],
-                         [(0x1000, 0x2000, 1), (0x4000, 0x5000, 1)])
-        self.assertEqual(model.gaps(0, 0x6000), [(0, 0x1000), (0x2000, 0x2000), (0x5000, 0x1000)])
-        self.assertEqual(model.mapped_size, 0x2000)
-
-    def test_find_free_area(self):
-        # The cases of UpstreamTest.test_find_free_area, and the top-down
-        # one of test_overrides.py.
-        model = ms_model.Model()
-        for k in range(8):
-            model.map(k * 0x2000, 0x1000, 1, 'b')
-        for hint, size, align, want in [
-                (0x0000, 0x1000, 0x0001, 0x1000), (0x0800, 0x0800, 0x0800, 0x1000),
-                (0x1800, 0x0800, 0x0800, 0x1800), (0x1800, 0x1000, 0x1000, 0x3000),
-                (0x2000, 0x1000, 0x1000, 0x3000), (0xf000, 0x1000, 0x1000, 0xf000),
-                (0xf001, 0x1000, 0x1000, None)]:
-            self.assertEqual(model.find_free_area(hint, size, 0, MAX_ADDR, align), want)
-        self.assertEqual(model.find_free_area(0, 0x1000, 0, 2 ** 64 - 1, 0x1000), 0x1000)
-        self.assertEqual(model.find_free_area(0, 0x1000, 0, MAX_ADDR, 0x3000), None)
-        top = ms_model.Model()
-        top.map(0x8000, 0x1000, 3, 'b')
-        self.assertEqual(top.find_free_area_top_down(0x2000, 0, 0x9000, 0x1000), 0x6000)
-        self.assertIsNone(top.find_free_area_top_down(0x2000, 0x7000, 0x9000, 0x1000))
-
-    def test_remap(self):
-        # test_overrides.py's TestRemap.test_move_and_grow.
-        model = ms_model.Model()
-        model.map(0x1000, 0x2000, 3, 'a', 0x9000, '/f')
-        result = model.remap(0x1000, 0x2000, 0x8000, 0x3000)
-        self.assertIsNone(result.outcome)
-        self.assertEqual(result.calls, [('a', 'move', 0x1000, 0x2000, 0x8000, True),
-                                        ('a', 'map', 0xa000, 0x1000, 3, True)])
-        self.assertEqual(model.areas(), [ms_model.Area(0x8000, 0xb000, 3, 'a', 0x9000, '/f')])
-        # Shrinking moves unmap the cut tail first; a backend without move
-        # refuses before that.
-        result = model.remap(0x8000, 0x3000, 0x1000, 0x1000)
-        self.assertEqual(result.calls, [('a', 'unmap', 0x9000, 0x2000, None, True),
-                                        ('a', 'move', 0x8000, 0x1000, 0x1000, True)])
-        no_move = ms_model.Model({'b': {'map', 'unmap', 'protect'}})
-        no_move.map(0x1000, 0x2000, 3, 'b')
-        result = no_move.remap(0x1000, 0x2000, 0x8000, 0x1000)
-        self.assertEqual((result.outcome, result.calls), (ms_model.BAD_STATE, []))
-        # The refusals of TestRemap.test_refusals.
-        model = ms_model.Model()
-        model.map(0x1000, 0x2000, 3, 'a')
-        for args, code in (((0x4000, 0x1000, 0x8000, 0x1000), ms_model.NOT_MAPPED),
-                           ((0x1000, 0x1000, 0x1800, 0x1000), ms_model.INVALID_PARAM),
-                           ((0x1000, 0x1000, 0x2000, 0x1000), ms_model.ALREADY_EXISTS)):
-            self.assertEqual(model.remap(*args).outcome, code)
-        # Growing in place keeps one area, head included.
-        self.assertIsNone(model.remap(0x2000, 0x1000, 0x2000, 0x2000).outcome)
-        self.assertEqual(model.areas(), [ms_model.Area(0x1000, 0x4000, 3, 'a', 0x1000, None)])
-
-    def test_merge_and_limit(self):
-        model = ms_model.Model()
-        model.map(0x1000, 0x1000, 1, 'a')
-        model.map(0x2000, 0x1000, 1, 'a')
-        model.map(0x3000, 0x1000, 1, 'a', 0x9000)
-        self.assertEqual(model.n_areas, 3)
-        model.set_merge_adjacent(True)
-        self.assertEqual([(a.start, a.end) for a in model.areas()], [(0x1000, 0x3000), (0x3000, 0x4000)])
-        model.set_max_areas(2)
-        result = model.unmap(0x1400, 0x100)
-        self.assertEqual((result.outcome, result.calls), (ms_model.TOO_MANY_AREAS, []))
-        result = model.protect_with(0x1800, 0x2000, lambda old: (True, old + 1))
-        self.assertEqual((result.outcome, result.calls, result.seen),
-                         (ms_model.TOO_MANY_AREAS, [], [1, 1]))
-        # protect_with asks about every piece, before anything, when the
-        # limit might be broken; then the call stops at the refusal.
-        model.set_max_areas(3)
-        result = model.protect_with(0x1800, 0x2800, lambda old: (True, old + 1), fail_at=0)
-        self.assertEqual(result.seen, [1, 1])
-        self.assertEqual(result.calls, [('a', 'protect', 0x1800, 0x1800, 2, False)])
-        model.set_max_areas(4)
-        result = model.protect_with(0x1800, 0x2800, lambda old: (True, old + 1), fail_at=0)
-        self.assertEqual(result.seen, [1])
-        self.assertEqual(model.n_areas, 2)
-
-
-    def test_load_maps(self):
-        model = ms_model.Model()
-        model.map(0x1000, 0x1000, 1, 'a')
-        # Every line is checked before anything is mapped.
-        result = model.load_maps([(0x3000, 0x4000, 3, None, None),
-                                  (0x1800, 0x2000, 3, None, None)], 'a')
-        self.assertEqual((result.outcome, result.line, result.calls),
-                         (ms_model.ALREADY_EXISTS, 2, []))
-        result = model.load_maps([(0x3000, 0x4000, 3, 2 ** 64 - 0x1000, '/f')], 'a')
-        self.assertEqual((result.outcome, result.line), (ms_model.INVALID_PARAM, 1))
-        # A refused line stops the call; the lines before stay mapped.
-        result = model.load_maps([(0x3000, 0x4000, 3, None, None),
-                                  (0x4000, 0x5000, 3, 0x8000, '/f')], 'a', fail_at=1)
-        self.assertEqual((result.outcome, result.line), (ms_model.BAD_STATE, 2))
-        self.assertEqual(result.calls, [('a', 'map', 0x3000, 0x1000, 3, True),
-                                        ('a', 'map', 0x4000, 0x1000, 3, False)])
-        self.assertEqual([(a.start, a.end) for a in model.areas()], [(0x1000, 0x2000), (0x3000, 0x4000)])
-
-
+@unittest.skipIf(ms_model_client.oracle_path() is None,
+                 'MS_MODEL_ORACLE does not name the model (run by meson test, it does)')
 class RandomisedTest(MemorySetTestCase):
-    """Random calls, compared with the reference model (ms_model.py) after
-    each one."""
+    """Random calls, compared with the reference model of the C tests
+    (ms-test-model.c, through ms_model_client.py) after each one."""
 
     STEPS = 2000
     SEED = 0x6d656d
+    # The addresses the calls use are multiples of GRAIN below MAX_ADDR,
+    # mostly.
+    GRAIN = 0x100
 
     def test_random_operations_against_the_model(self):
         rng = random.Random(self.SEED)
-        grain, top = ms_model.GRAIN, ms_model.TOP
+        grain, top = self.GRAIN, ms_model_client.TOP
         n_cells = MAX_ADDR // grain
         log = []
         faults = Faults()
@@ -970,8 +867,9 @@ class RandomisedTest(MemorySetTestCase):
             'b': Backend('b', log, faults),             # no move
             'c': NoProtectBackend('c', log, faults),    # neither protect nor move
         }
-        model = ms_model.Model({'b': {'map', 'unmap', 'protect'}, 'c': {'map', 'unmap'}},
-                               exceptions_reach_caller=OVERRIDES)
+        model = ms_model_client.Model(['a', 'd', 'b', 'c'], no_move='bc', no_protect='c',
+                                      exceptions_reach_caller=OVERRIDES)
+        self.addCleanup(model.close)
         s, table = self.set, self.table
         names = [None, None, '/lib/libc.so.6', '[heap]', '/tmp/x y']
         held = []          # (area, its values when taken)
@@ -1083,7 +981,7 @@ class RandomisedTest(MemorySetTestCase):
             lines, texts, taken = [], [], []
             if rng.random() < 0.05:
                 # A malformed first line (later ones are not checked).
-                lines.append(ms_model.MALFORMED)
+                lines.append(ms_model_client.MALFORMED)
                 texts.append(rng.choice(['zz-1000 rw-p', '2000-2000 rw-p', '3000-2000 r--p',
                                          '1000-2000 rwzp', '1000-2000', '1000-2000 0xzz',
                                          '-2000 rw-p', '1000-2000 rw-p zz 00:00 0']))
@@ -1219,15 +1117,17 @@ class RandomisedTest(MemorySetTestCase):
             n_before = len(before)
             ask_first = n_before + 2 > max(model.max_areas, n_before)
             joins = model.joins
-            call = expect = None     # the set's call; expect(model, fail_at, raises)
+            call = expect = None     # the set's call; expect(fail_at, raises, trial)
             detail = ()
 
             if op in ('map', 'map-overlap'):
                 overlap = op == 'map-overlap'
                 r = rng.random()
                 # Just after an area, which it may continue, in the gap
-                # there.
-                after = [a.end for a in model.areas() if a.end < MAX_ADDR and model.find(a.end) is None]
+                # there (no area starts where it ends).
+                areas = model.areas()
+                starts = {a.start for a in areas}
+                after = [a.end for a in areas if a.end < MAX_ADDR and a.end not in starts]
                 if r < 0.03:
                     start, size = past_top(strictly=True)
                 elif r < 0.2 and after:
@@ -1242,9 +1142,10 @@ class RandomisedTest(MemorySetTestCase):
                 else:
                     area = Ms.MemoryArea.new_full(start, size, flags, backends[backend], offset, name)
                 if rng.random() < 0.2 and start + size <= top:
-                    held.append((area, ms_model.Area(start, start + size, flags, backend,
-                                                     start if offset is None else offset, name)))
-                expect = functools.partial(ms_model.Model.map, start=start, size=size, flags=flags,
+                    held.append((area, ms_model_client.Area(start, start + size, flags, backend,
+                                                            start if offset is None else offset,
+                                                            name)))
+                expect = functools.partial(model.map, start=start, size=size, flags=flags,
                                            backend=backend, offset=offset, name=name,
                                            unmap_overlap=overlap)
                 call = (s.map, area, table, overlap)
@@ -1257,13 +1158,13 @@ class RandomisedTest(MemorySetTestCase):
                     a = rng.choice(big)
                     start = rng.randrange(a.start // grain + 1, a.end // grain - 1) * grain
                     size = rng.randrange(1, a.end // grain - start // grain) * grain
-                expect = functools.partial(ms_model.Model.unmap, start=start, size=size)
+                expect = functools.partial(model.unmap, start=start, size=size)
                 call = (s.unmap, start, size, table)
                 detail = (hex(start), hex(size))
             elif op == 'protect':
                 start, size = wide_range(48)
                 new = rng.randrange(1, 10)
-                expect = functools.partial(ms_model.Model.protect, start=start, size=size,
+                expect = functools.partial(model.protect, start=start, size=size,
                                            new_flags=new)
                 call = (s.protect, start, size, new, table)
                 detail = (hex(start), hex(size), new)
@@ -1284,24 +1185,24 @@ class RandomisedTest(MemorySetTestCase):
                         raised_at.append(len(asked) - 1)
                         raise
 
-                expect = functools.partial(ms_model.Model.protect_with, start=start, size=size,
+                expect = functools.partial(model.protect_with, start=start, size=size,
                                            update=noting)
                 call = (s.protect_with, start, size, table, recording)
                 detail = (hex(start), hex(size), 'asking first' if ask_first else 'walking')
             elif op == 'remap':
                 args = gen_remap()
-                expect = functools.partial(ms_model.Model.remap, **dict(zip(
+                expect = functools.partial(model.remap, **dict(zip(
                     ('old_start', 'old_size', 'new_start', 'new_size'), args)))
                 call = (s.remap,) + args + (table,)
                 detail = tuple(hex(x) for x in args)
             elif op == 'load-maps':
                 backend = rng.choice('aadbc')
                 lines, text = gen_load_maps(backend)
-                expect = functools.partial(ms_model.Model.load_maps, lines=lines, backend=backend)
+                expect = functools.partial(model.load_maps, lines=lines, backend=backend)
                 call = (s.load_maps, text, backends[backend], table)
                 detail = (text, backend)
             elif op == 'clear':
-                expect = ms_model.Model.clear
+                expect = model.clear
                 call = (s.clear, table)
             elif op == 'merge':
                 merge = rng.random() < 0.6
@@ -1312,7 +1213,7 @@ class RandomisedTest(MemorySetTestCase):
                     events.add('merged when turned on')
             elif op == 'limit':
                 n = n_before
-                limit = rng.choice([ms_model.MAX_AREAS_DEFAULT] * 6 +
+                limit = rng.choice([ms_model_client.MAX_AREAS_DEFAULT] * 6 +
                                    [n, n, n + 1, n + 1, n + 2, max(n - 1, 0), 0,
                                     n + rng.randrange(3, 20), rng.randrange(0, 64)])
                 s.set_max_areas(limit)
@@ -1326,7 +1227,7 @@ class RandomisedTest(MemorySetTestCase):
             # copy first), or one past them, which never comes.
             fail_at, raises, mode = None, False, None
             if call is not None and rng.random() < 0.25:
-                n_calls = len(expect(model.copy(), fail_at=None, raises=False).calls)
+                n_calls = len(expect(fail_at=None, raises=False, trial=True).calls)
                 if n_calls:
                     fail_at = rng.randrange(0, n_calls + (rng.random() < 0.2))
                     mode = rng.choice(['refuse', 'raise'])
@@ -1335,7 +1236,7 @@ class RandomisedTest(MemorySetTestCase):
                 del asked[:], raised_at[:]
             context = 'step %d: %s, failing call %s (%s) %r' % (step, op, fail_at, mode, detail)
             if call is not None:
-                want = expect(model, fail_at=fail_at, raises=raises)
+                want = expect(fail_at=fail_at, raises=raises)
                 if op == 'protect-with' and raised_at and raised_at[0] < n_pieces - 1:
                     events.add('protect-with, areas after an update that raised')
                 message = None
@@ -1349,17 +1250,17 @@ class RandomisedTest(MemorySetTestCase):
                     except Exception:
                         if not OVERRIDES:
                             raise
-                        got = ms_model.RAISED
+                        got = ms_model_client.RAISED
                 faults.disarm()
                 self.assertEqual(got, want.outcome, context + ' ' + repr(want))
                 self.assertEqual(log, want.calls, context)
                 if op == 'protect-with':
                     self.assertEqual(seen, want.seen, context)
-                if op == 'load-maps' and got not in (None, ms_model.RAISED,
-                                                     ms_model.TOO_MANY_AREAS):
+                if op == 'load-maps' and got not in (None, ms_model_client.RAISED,
+                                                     ms_model_client.TOO_MANY_AREAS):
                     self.assertTrue(message.startswith('Line %d:' % want.line),
                                     '%s: %r' % (context, message))
-                if got == ms_model.TOO_MANY_AREAS:
+                if got == ms_model_client.TOO_MANY_AREAS:
                     # Refused by the limit: nothing changed, no backend call.
                     self.assertEqual(log, [], context)
                     self.assertEqual(describe_set(), before, context)
@@ -1367,7 +1268,7 @@ class RandomisedTest(MemorySetTestCase):
                 outcomes[op].add((got, fault))
                 if op == 'protect-with' and fault is not None:
                     events.add('protect-with %s, failing' % ('asking first' if ask_first else 'walking'))
-                if op == 'protect-with' and got == ms_model.TOO_MANY_AREAS and seen:
+                if op == 'protect-with' and got == ms_model_client.TOO_MANY_AREAS and seen:
                     events.add('protect-with refused by the limit, asking')
                 if op == 'remap' and got is None:
                     old_start, old_size, new_start, new_size = args
@@ -1403,7 +1304,7 @@ class RandomisedTest(MemorySetTestCase):
         self.assertGreaterEqual(most_areas, 40)
         # ... and through every outcome, backends that refuse or raise
         # included.
-        raised = ms_model.RAISED if OVERRIDES else Ms.MappingError.BAD_STATE
+        raised = ms_model_client.RAISED if OVERRIDES else Ms.MappingError.BAD_STATE
         E = Ms.MappingError
         expected = {
             'map': [None, E.INVALID_PARAM, E.ALREADY_EXISTS, E.TOO_MANY_AREAS],
@@ -1411,7 +1312,7 @@ class RandomisedTest(MemorySetTestCase):
             'unmap': [None, E.INVALID_PARAM, E.TOO_MANY_AREAS],
             'protect': [None, E.INVALID_PARAM, E.BAD_STATE, E.TOO_MANY_AREAS],
             'protect-with': [None, E.INVALID_PARAM, E.BAD_STATE, E.TOO_MANY_AREAS]
-            + ([ms_model.RAISED] if OVERRIDES else []),
+            + ([ms_model_client.RAISED] if OVERRIDES else []),
             'remap': [None, E.INVALID_PARAM, E.NOT_MAPPED, E.ALREADY_EXISTS, E.BAD_STATE,
                       E.TOO_MANY_AREAS],
             'load-maps': [None, E.PARSE, E.INVALID_PARAM, E.ALREADY_EXISTS, E.TOO_MANY_AREAS],
@@ -1436,7 +1337,7 @@ class RandomisedTest(MemorySetTestCase):
         """find, overlaps, the areas and gaps in a range, the free-area
         searches and the mapped size, against the model's brute force."""
         s = self.set
-        top = ms_model.TOP
+        top = ms_model_client.TOP
         addr = rng.choice([rng.randrange(0, MAX_ADDR + 0x100), rng.randrange(0, 2 ** 64)])
         found = s.find(addr)
         self.assertEqual(None if found is None else area_values(found), model.find(addr), hex(addr))
