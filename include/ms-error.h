@@ -46,7 +46,12 @@ G_BEGIN_DECLS
  *   areas than its [property@Ms.MemorySet:max-areas] (and than it holds
  *   now); nothing was done
  * @MS_MAPPING_ERROR_NOT_MAPPED: the range a call needs mapped is not
- *   inside one area; nothing was done
+ *   inside one area, or, for [method@Ms.MemorySet.join], no area ends or
+ *   none starts at the address; nothing was done
+ * @MS_MAPPING_ERROR_INCOMPATIBLE: the two areas
+ *   [method@Ms.MemorySet.join] was asked to join could not be one area:
+ *   their backends, flags or names differ, or their offsets do not run
+ *   on; nothing was done
  *
  * Error codes in the %MS_MAPPING_ERROR domain.
  *
@@ -62,6 +67,7 @@ typedef enum
   MS_MAPPING_ERROR_FAULT,
   MS_MAPPING_ERROR_TOO_MANY_AREAS,
   MS_MAPPING_ERROR_NOT_MAPPED,
+  MS_MAPPING_ERROR_INCOMPATIBLE,
 } MsMappingError;
 
 MS_AVAILABLE_IN_ALL

@@ -132,6 +132,20 @@ gboolean      ms_memory_set_remap          (MsMemorySet       *self,
                                             GObject           *page_table,
                                             GError           **error);
 MS_AVAILABLE_IN_ALL
+gboolean      ms_memory_set_split          (MsMemorySet       *self,
+                                            guint64            addr,
+                                            GError           **error);
+MS_AVAILABLE_IN_ALL
+gboolean      ms_memory_set_join           (MsMemorySet       *self,
+                                            guint64            addr,
+                                            GError           **error);
+MS_AVAILABLE_IN_ALL
+gboolean      ms_memory_set_set_offsets    (MsMemorySet       *self,
+                                            guint64            start,
+                                            guint64            size,
+                                            guint64            offset,
+                                            GError           **error);
+MS_AVAILABLE_IN_ALL
 gboolean      ms_memory_set_clear          (MsMemorySet       *self,
                                             GObject           *page_table,
                                             GError           **error);

@@ -2127,6 +2127,307 @@ out:
   return done;
 }
 
+/**
+ * ms_memory_set_split:
+ * @self: a set
+ * @addr: where to split
+ * @error: return location for a #GError
+ *
+ * Splits the area that holds @addr in two at @addr, as an unmap or a
+ * protect of a range that starts there would: the first keeps
+ * `[start, addr)`, the second gets `[addr, end)` with the same backend,
+ * flags and name, and the offset @addr had. This is bookkeeping only:
+ * no backend is called, and the memory stays mapped as it was.
+ *
+ * An address that no area holds, or where an area starts, changes
+ * nothing. With [property@Ms.MemorySet:merge-adjacent] on, the two
+ * pieces could be one and would be joined again at once, so the call
+ * changes nothing either.
+ *
+ * A split that would leave more areas than
+ * [property@Ms.MemorySet:max-areas] allows fails with
+ * %MS_MAPPING_ERROR_TOO_MANY_AREAS, and a call from a backend or a
+ * callback of the same set with %MS_MAPPING_ERROR_BUSY; neither changes
+ * anything. The cost is O(log n).
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_set_split (MsMemorySet  *self,
+                     guint64       addr,
+                     GError      **error)
+{
+  GTreeNode *node;
+  Change change;
+  gboolean done = TRUE;
+
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!begin_change (self, &change, "split", addr, addr, NULL, error))
+    return FALSE;
+
+  node = node_at_or_after (self, addr);
+  if (!self->merge_adjacent && node != NULL && ms_node_area (node)->start < addr)
+    {
+      MsMemoryArea *area = ms_node_area (node);
+
+      done = !limit_may_bind (self, 1) ||
+             check_limit (self, (guint64) g_tree_nnodes (self->areas) + 1, "split",
+                          area->start, ms_memory_area_end (area), error);
+      if (done)
+        split_node (self, node, addr);
+    }
+
+  end_change (&change);
+  return done;
+}
+
+/* Why @a and @b, which touch, could not be one area, or NULL. */
+static const char *
+why_not_mergeable (const MsMemoryArea *a,
+                   const MsMemoryArea *b)
+{
+  if (a->backend != b->backend)
+    return "their backends differ";
+  if (a->flags != b->flags)
+    return "their flags differ";
+  if (ms_memory_area_name (a) != ms_memory_area_name (b))
+    return "their names differ";
+  if (!ms_memory_area_same_tag (a, b))
+    return "their offsets do not run on";
+  return NULL;
+}
+
+/**
+ * ms_memory_set_join:
+ * @self: a set
+ * @addr: where the first area ends and the second starts
+ * @error: return location for a #GError
+ *
+ * Joins the area that ends at @addr and the area that starts there into
+ * one area, `[start of the first, end of the second)`, with the first
+ * one's offset: what [property@Ms.MemorySet:merge-adjacent] does by
+ * itself, done when the caller decides, as a kernel merges a new
+ * mapping with its neighbours by rules of its own. This is bookkeeping
+ * only: no backend is called.
+ *
+ * The two areas must be able to be one: the same backend object, equal
+ * flags, equal names (both %NULL, or equal strings), and offsets that
+ * run on (the second one's is the first one's plus its size). Otherwise
+ * the call fails with %MS_MAPPING_ERROR_INCOMPATIBLE, saying what
+ * differs. When no area ends at @addr, or none starts there, it fails
+ * with %MS_MAPPING_ERROR_NOT_MAPPED, and from a backend or a callback of
+ * the same set with %MS_MAPPING_ERROR_BUSY. A failure changes nothing.
+ * An area held by the caller keeps its values: the joined area is a new
+ * one. The cost is O(log n).
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_set_join (MsMemorySet  *self,
+                    guint64       addr,
+                    GError      **error)
+{
+  GTreeNode *node, *prev;
+  const char *why;
+  Change change;
+  gboolean done = FALSE;
+
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!begin_change (self, &change, "join", addr, addr, NULL, error))
+    return FALSE;
+
+  node = node_at_or_after (self, addr);
+  prev = node != NULL ? g_tree_node_previous (node) : NULL;
+  if (node == NULL || ms_node_area (node)->start != addr)
+    g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_NOT_MAPPED,
+                 "Cannot join the areas at " ADDR_FORMAT ": no area starts there", addr);
+  else if (prev == NULL || ms_memory_area_end (ms_node_area (prev)) != addr)
+    g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_NOT_MAPPED,
+                 "Cannot join the areas at " ADDR_FORMAT ": no area ends there", addr);
+  else if ((why = why_not_mergeable (ms_node_area (prev), ms_node_area (node))) != NULL)
+    g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_INCOMPATIBLE,
+                 "Cannot join the areas at " ADDR_FORMAT ": %s", addr, why);
+  else
+    {
+      join_nodes (self, prev, node);
+      done = TRUE;
+    }
+
+  end_change (&change);
+  return done;
+}
+
+/* What set_offsets() asks of one area of its range. */
+typedef struct {
+  GTreeNode *node;
+  guint64    piece_start;
+  guint64    piece_end;
+  gboolean   change;
+} OffsetPlan;
+
+/* The outcome of giving the pieces of @plan, over [start, end), the
+ * offsets that start at @offset. */
+static guint64
+outcome_of_offsets (MsMemorySet      *self,
+                    guint64           start,
+                    guint64           offset,
+                    const OffsetPlan *plan,
+                    guint             n_plan)
+{
+  g_autoptr(GArray) segments = g_array_new (FALSE, FALSE, sizeof (Segment));
+  guint n_around = 0;
+  Segment seg;
+
+  n_around += add_neighbour (segments, g_tree_node_previous (plan[0].node), NULL);
+  for (guint i = 0; i < n_plan; i++)
+    {
+      const MsMemoryArea *area = ms_node_area (plan[i].node);
+      guint64 area_end = ms_memory_area_end (area);
+
+      if (!plan[i].change)
+        {
+          seg = segment (area, area->start, area_end, area->flags);
+          g_array_append_val (segments, seg);
+          continue;
+        }
+      if (area->start < plan[i].piece_start)
+        {
+          seg = segment (area, area->start, plan[i].piece_start, area->flags);
+          g_array_append_val (segments, seg);
+        }
+      /* The piece is no longer a piece of its area: its offsets differ. */
+      seg = new_segment (area, plan[i].piece_start, plan[i].piece_end, area->flags,
+                         offset + (plan[i].piece_start - start));
+      g_array_append_val (segments, seg);
+      if (plan[i].piece_end < area_end)
+        {
+          seg = segment (area, plan[i].piece_end, area_end, area->flags);
+          g_array_append_val (segments, seg);
+        }
+    }
+  n_around += add_neighbour (segments, g_tree_node_next (plan[n_plan - 1].node), NULL);
+
+  return (guint64) g_tree_nnodes (self->areas) - n_plan - n_around +
+         count_segments (self, (Segment *) (gpointer) segments->data, segments->len);
+}
+
+/**
+ * ms_memory_set_set_offsets:
+ * @self: a set
+ * @start: the first address of the range
+ * @size: the size of the range
+ * @offset: the offset that @start takes
+ * @error: return location for a #GError
+ *
+ * Gives the mapped pieces of `[start, start + size)` the offsets they
+ * would have if the range were mapped at @offset: the byte at address
+ * `a` gets `offset + (a - start)`. Areas that cross a boundary of the
+ * range are split there, as [method@Ms.MemorySet.protect] splits them;
+ * a piece whose offsets already are those is left alone, and holes are
+ * skipped. The flags, backends and names stay. This is bookkeeping
+ * only: no backend is called, since offsets are the set's own record
+ * (as when a kernel gives memory it moved a new page offset).
+ *
+ * An empty range does nothing. A range that runs past the top of the
+ * address space, or whose offsets would run past 2^64 - 1, fails with
+ * %MS_MAPPING_ERROR_INVALID_PARAM; [property@Ms.MemorySet:max-areas]
+ * and [property@Ms.MemorySet:merge-adjacent] apply as for
+ * [method@Ms.MemorySet.protect], and a call from a backend or a
+ * callback of the same set fails with %MS_MAPPING_ERROR_BUSY. A failure
+ * changes nothing. The cost is O(log n + k) for k areas in the range.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+ms_memory_set_set_offsets (MsMemorySet  *self,
+                           guint64       start,
+                           guint64       size,
+                           guint64       offset,
+                           GError      **error)
+{
+  g_autoptr(GArray) plan = NULL;
+  Change change;
+  guint n_nodes;
+  gboolean done = TRUE;
+  guint64 end;
+
+  g_return_val_if_fail (MS_IS_MEMORY_SET (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_range ("set the offsets of", start, size, &end, error))
+    return FALSE;
+  if (offset > G_MAXUINT64 - size)
+    {
+      g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_INVALID_PARAM,
+                   "Cannot set the offsets of " RANGE_FORMAT " from " ADDR_FORMAT
+                   ": they would run past 2^64 - 1", start, end, offset);
+      return FALSE;
+    }
+  if (size == 0)
+    return TRUE;
+
+  if (!begin_change (self, &change, "set the offsets of", start, end, NULL, error))
+    return FALSE;
+
+  plan = g_array_new (FALSE, FALSE, sizeof (OffsetPlan));
+  for (GTreeNode *node = nodes_in_range (self, start, end, &n_nodes); n_nodes > 0;
+       node = g_tree_node_next (node), n_nodes--)
+    {
+      const MsMemoryArea *area = ms_node_area (node);
+      OffsetPlan piece = { node, MAX (area->start, start), MIN (ms_memory_area_end (area), end), FALSE };
+
+      piece.change = ms_memory_area_offset_at (area, piece.piece_start) !=
+                     offset + (piece.piece_start - start);
+      g_array_append_val (plan, piece);
+    }
+
+  /* Two more areas at most: a head and a tail split off. */
+  if (plan->len > 0 && limit_may_bind (self, 2))
+    done = check_limit (self, outcome_of_offsets (self, start, offset, (OffsetPlan *) (gpointer) plan->data,
+                                                  plan->len),
+                        "set the offsets of", start, end, error);
+
+  for (guint i = 0; done && i < plan->len; i++)
+    {
+      const OffsetPlan *piece = &g_array_index (plan, OffsetPlan, i);
+      GTreeNode *node = piece->node;
+      MsMemoryArea *area = ms_node_area (node), *retagged;
+
+      if (!piece->change)
+        continue;
+
+      /* Splitting adds nodes after @node only, so the nodes of the
+       * plan further on stay valid. */
+      if (piece->piece_end < ms_memory_area_end (area))
+        split_node (self, node, piece->piece_end);
+      if (ms_node_area (node)->start < piece->piece_start)
+        node = split_node (self, node, piece->piece_start);
+      area = ms_node_area (node);
+
+      /* The range and flags stay: neither the gap index nor the mapped
+       * size changes, only the area's record. */
+      retagged = ms_memory_area_new_like (area, area->start, area->size, area->flags,
+                                          offset + (area->start - start));
+      self->last_found = NULL;
+      g_tree_replace_node (self->areas, MS_AREA_KEY (retagged), retagged);
+      drop_area (self, area);
+    }
+
+  merge_range (self, start, end);
+  end_change (&change);
+  return done;
+}
+
 static gboolean
 collect_area (gpointer key,
               gpointer value,

@@ -109,7 +109,7 @@ ms_test_probe_busy_set (MsMemorySet      *set,
   g_autoptr(GPtrArray) before = look ? ms_memory_set_get_areas (set) : NULL;
   g_autoptr(GPtrArray) after = NULL;
 
-  for (guint change = 0; change < 8; change++)
+  for (guint change = 0; change < 11; change++)
     {
       g_autoptr(GError) error = NULL;
       gboolean done = TRUE;
@@ -123,6 +123,9 @@ ms_test_probe_busy_set (MsMemorySet      *set,
         case 4: done = ms_memory_set_protect_with (set, 0, G_MAXUINT64, NULL, keep_flags, NULL, &error); break;
         case 5: done = ms_memory_set_remap (set, 0, 0x1000, 0x10000, 0x1000, NULL, &error); break;
         case 6: done = ms_memory_set_clear (set, NULL, &error); break;
+        case 7: done = ms_memory_set_split (set, 0x800, &error); break;
+        case 8: done = ms_memory_set_join (set, 0x1000, &error); break;
+        case 9: done = ms_memory_set_set_offsets (set, 0, G_MAXUINT64 / 2, 1, &error); break;
         default: done = ms_memory_set_load_maps (set, "0-1000 rw-p\n", backend, NULL, &error); break;
         }
       g_assert_false (done);
@@ -654,6 +657,32 @@ ms_test_harness_remap (MsTestHarness *self,
 {
   RUN (self, "remap", ms_model_remap (self->model, old_start, old_size, new_start, new_size),
        ms_memory_set_remap (self->set, old_start, old_size, new_start, new_size, self->page_table, &error_));
+}
+
+int
+ms_test_harness_split (MsTestHarness *self,
+                       guint64        addr)
+{
+  RUN (self, "split", ms_model_split (self->model, addr),
+       ms_memory_set_split (self->set, addr, &error_));
+}
+
+int
+ms_test_harness_join (MsTestHarness *self,
+                      guint64        addr)
+{
+  RUN (self, "join", ms_model_join (self->model, addr),
+       ms_memory_set_join (self->set, addr, &error_));
+}
+
+int
+ms_test_harness_set_offsets (MsTestHarness *self,
+                             guint64        start,
+                             guint64        size,
+                             guint64        offset)
+{
+  RUN (self, "set_offsets", ms_model_set_offsets (self->model, start, size, offset),
+       ms_memory_set_set_offsets (self->set, start, size, offset, &error_));
 }
 
 /* The areas as maps text, in the kernel's layout, offsets and names

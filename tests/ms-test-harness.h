@@ -95,6 +95,15 @@ int ms_test_harness_remap        (MsTestHarness *self,
                                   guint64        old_size,
                                   guint64        new_start,
                                   guint64        new_size);
+/* The bookkeeping calls, which reach no backend. */
+int ms_test_harness_split        (MsTestHarness *self,
+                                  guint64        addr);
+int ms_test_harness_join         (MsTestHarness *self,
+                                  guint64        addr);
+int ms_test_harness_set_offsets  (MsTestHarness *self,
+                                  guint64        start,
+                                  guint64        size,
+                                  guint64        offset);
 /* Writes @areas as maps text and loads it with backend @backend. */
 int ms_test_harness_load         (MsTestHarness     *self,
                                   const MsModelArea *areas,

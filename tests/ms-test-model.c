@@ -764,6 +764,115 @@ ms_model_remap (MsModel *self,
   return do_remap (self, &a);
 }
 
+/* The piece of area that holds @addr, or FALSE. */
+static gboolean
+piece_at (MsModel *self,
+          u128     addr,
+          Piece   *piece)
+{
+  g_autoptr(GArray) ps = NULL;
+
+  if (addr >= TOP)
+    return FALSE;
+  ps = pieces (self, addr, addr + 1);
+  if (ps->len == 0)
+    return FALSE;
+  *piece = g_array_index (ps, Piece, 0);
+  return TRUE;
+}
+
+static int
+do_split (MsModel  *self,
+          gpointer  data)
+{
+  u128 addr = *(u128 *) data;
+  Piece p;
+
+  /* The part from @addr on becomes an area of its own. */
+  if (piece_at (self, addr, &p) && p.area_start < addr)
+    fill (self, addr, p.area_end, p.backend, p.flags, p.offset, p.name);
+  merge (self);
+  return MS_MODEL_OK;
+}
+
+int
+ms_model_split (MsModel *self,
+                guint64  addr)
+{
+  u128 at = addr;
+
+  /* With merging on, the two halves are joined again: nothing changes. */
+  if (self->merge)
+    return MS_MODEL_OK;
+  if (outcome_breaks_limit (self, do_split, &at))
+    return MS_MAPPING_ERROR_TOO_MANY_AREAS;
+  return do_split (self, &at);
+}
+
+int
+ms_model_join (MsModel *self,
+               guint64  addr)
+{
+  Piece first, second;
+  guint i;
+
+  if (!piece_at (self, addr, &second) || second.area_start != addr ||
+      addr == 0 || !piece_at (self, (u128) addr - 1, &first) || first.area_end != addr)
+    return MS_MAPPING_ERROR_NOT_MAPPED;
+  if (first.backend != second.backend || first.flags != second.flags || first.name != second.name ||
+      (u128) first.offset + 1 != second.offset)
+    return MS_MAPPING_ERROR_INCOMPATIBLE;
+
+  /* The cells of the second area take the first one's id. */
+  for (i = cell_at (self, addr); i < self->cells->len && cell (self, i)->mapped &&
+       cell (self, i)->area == second.area; i++)
+    cell (self, i)->area = first.area;
+  merge (self);
+  return MS_MODEL_OK;
+}
+
+typedef struct {
+  u128    start;
+  u128    end;
+  guint64 offset;
+} OffsetArgs;
+
+static int
+do_set_offsets (MsModel  *self,
+                gpointer  data)
+{
+  OffsetArgs *a = data;
+  g_autoptr(GArray) ps = pieces (self, a->start, a->end);
+
+  for (guint i = 0; i < ps->len; i++)
+    {
+      Piece *p = &g_array_index (ps, Piece, i);
+      guint64 offset = a->offset + (guint64) (p->start - a->start);
+
+      if (offset != p->offset)
+        fill (self, p->start, p->end, p->backend, p->flags, offset, p->name);
+    }
+  merge (self);
+  return MS_MODEL_OK;
+}
+
+int
+ms_model_set_offsets (MsModel *self,
+                      guint64  start,
+                      guint64  size,
+                      guint64  offset)
+{
+  OffsetArgs a = { start, (u128) start + size, offset };
+
+  if (a.end > LAST || (u128) offset + size > LAST)
+    return MS_MAPPING_ERROR_INVALID_PARAM;
+  if (size == 0)
+    return MS_MODEL_OK;
+  if (outcome_breaks_limit (self, do_set_offsets, &a))
+    return MS_MAPPING_ERROR_TOO_MANY_AREAS;
+  return do_set_offsets (self, &a);
+}
+
 typedef struct {
   const MsModelArea *areas;
   guint              n_areas;

@@ -132,6 +132,15 @@ int      ms_model_remap          (MsModel       *self,
                                   guint64        old_size,
                                   guint64        new_start,
                                   guint64        new_size);
+/* The bookkeeping calls: no backend call. */
+int      ms_model_split          (MsModel       *self,
+                                  guint64        addr);
+int      ms_model_join           (MsModel       *self,
+                                  guint64        addr);
+int      ms_model_set_offsets    (MsModel       *self,
+                                  guint64        start,
+                                  guint64        size,
+                                  guint64        offset);
 /* Maps @n_areas areas of @backend as load_maps does (the text already
  * parsed); *@failed is the index of the area an error is about. */
 int      ms_model_load           (MsModel       *self,

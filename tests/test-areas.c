@@ -1,10 +1,11 @@
 /* test-areas.c: offsets and names that follow splits, merging, range and
- * gap queries, the mapped size and the limit on areas
+ * gap queries, the mapped size, the limit on areas, and the bookkeeping
+ * calls: split, join and set_offsets
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "ms-test-backend.h"
+#include "ms-test-harness.h"
 
 #define RW (MS_PROT_READ | MS_PROT_WRITE)
 
@@ -491,6 +492,159 @@ test_limit (Fixture       *f,
   ms_test_assert_set_matches_table (f->set, f->table);
 }
 
+/* The area of the harness's set at @start is [start, end) with @flags,
+ * backend @backend, @offset and @name. */
+static void
+assert_harness_area (MsTestHarness *h,
+                     guint64        start,
+                     guint64        end,
+                     guint64        flags,
+                     guint          backend,
+                     guint64        offset,
+                     const char    *name)
+{
+  MsMemoryArea *area = ms_memory_set_find (ms_test_harness_get_set (h), start);
+
+  g_assert_nonnull (area);
+  g_assert_cmphex (ms_memory_area_get_start (area), ==, start);
+  g_assert_cmphex (ms_memory_area_get_end (area), ==, end);
+  g_assert_cmphex (ms_memory_area_get_flags (area), ==, flags);
+  g_assert_true (ms_memory_area_get_backend (area) == ms_test_harness_get_backend (h, backend));
+  g_assert_cmphex (ms_memory_area_get_offset (area), ==, offset);
+  g_assert_cmpstr (ms_memory_area_get_name (area), ==, name);
+}
+
+/* split: bookkeeping only, nothing where no area is cut. The harness
+ * checks every call against the model (no backend call at all). */
+static void
+test_split (void)
+{
+  MsTestHarness *h = ms_test_harness_new (2, 0);
+
+  g_assert_cmpint (ms_test_harness_map (h, 0x1000, 0x4000, RW, 0, 0x20000, "/f", FALSE), ==, MS_MODEL_OK);
+  g_assert_cmpint (ms_test_harness_map (h, 0x5000, 0x1000, RW, 0, 0x24000, "/f", FALSE), ==, MS_MODEL_OK);
+  ms_test_harness_hold (h, 0x1000);
+
+  /* In the middle: two areas, the second with the offset of its start. */
+  g_assert_cmpint (ms_test_harness_split (h, 0x3000), ==, MS_MODEL_OK);
+  g_assert_cmpuint (ms_test_harness_get_calls (h)->len, ==, 0);
+  assert_harness_area (h, 0x1000, 0x3000, RW, 0, 0x20000, "/f");
+  assert_harness_area (h, 0x3000, 0x5000, RW, 0, 0x22000, "/f");
+
+  /* At a boundary, in a hole, past everything: nothing. */
+  g_assert_cmpint (ms_test_harness_split (h, 0x3000), ==, MS_MODEL_OK);
+  g_assert_cmpint (ms_test_harness_split (h, 0x5000), ==, MS_MODEL_OK);
+  g_assert_cmpint (ms_test_harness_split (h, 0x800), ==, MS_MODEL_OK);
+  g_assert_cmpint (ms_test_harness_split (h, G_MAXUINT64), ==, MS_MODEL_OK);
+  g_assert_cmpuint (ms_memory_set_get_n_areas (ms_test_harness_get_set (h)), ==, 3);
+
+  /* The limit counts the new area. */
+  ms_test_harness_set_limit (h, 3);
+  g_assert_cmpint (ms_test_harness_split (h, 0x2000), ==, MS_MAPPING_ERROR_TOO_MANY_AREAS);
+  ms_test_harness_set_limit (h, 4);
+  g_assert_cmpint (ms_test_harness_split (h, 0x2000), ==, MS_MODEL_OK);
+  ms_test_harness_set_limit (h, G_MAXUINT);
+
+  /* With merge-adjacent, the halves would be joined again: nothing. */
+  ms_test_harness_set_merge (h, TRUE);
+  g_assert_cmpuint (ms_memory_set_get_n_areas (ms_test_harness_get_set (h)), ==, 1);
+  g_assert_cmpint (ms_test_harness_split (h, 0x2000), ==, MS_MODEL_OK);
+  assert_harness_area (h, 0x1000, 0x6000, RW, 0, 0x20000, "/f");
+  ms_test_harness_check (h);
+  ms_test_harness_free (h);
+}
+
+/* join: only areas that could be one, and only when asked. */
+static void
+test_join (void)
+{
+  MsTestHarness *h = ms_test_harness_new (2, 0);
+
+  g_assert_cmpint (ms_test_harness_map (h, 0x1000, 0x1000, RW, 0, 0x20000, "/f", FALSE), ==, MS_MODEL_OK);
+  g_assert_cmpint (ms_test_harness_map (h, 0x2000, 0x1000, RW, 0, 0x21000, "/f", FALSE), ==, MS_MODEL_OK);
+  g_assert_cmpint (ms_test_harness_map (h, 0x3000, 0x1000, RW, 0, 0x23000, "/f", FALSE), ==, MS_MODEL_OK);
+  g_assert_cmpint (ms_test_harness_map (h, 0x4000, 0x1000, RW, 0, 0x24000, "/g", FALSE), ==, MS_MODEL_OK);
+  g_assert_cmpint (ms_test_harness_map (h, 0x5000, 0x1000, RW, 1, 0x25000, "/g", FALSE), ==, MS_MODEL_OK);
+  g_assert_cmpint (ms_test_harness_map (h, 0x6000, 0x1000, MS_PROT_READ, 1, 0x26000, "/g", FALSE), ==,
+                   MS_MODEL_OK);
+  g_assert_cmpint (ms_test_harness_map (h, 0x8000, 0x1000, 1, 1, 0x8000, NULL, FALSE), ==, MS_MODEL_OK);
+  g_assert_cmpint (ms_test_harness_map (h, 0x9000, 0x1000, 1, 1, 0x9000, NULL, FALSE), ==, MS_MODEL_OK);
+  ms_test_harness_hold (h, 0x1000);
+  ms_test_harness_hold (h, 0x2000);
+
+  /* Neighbours that could be one become one, with the first offset. */
+  g_assert_cmpint (ms_test_harness_join (h, 0x2000), ==, MS_MODEL_OK);
+  g_assert_cmpuint (ms_test_harness_get_calls (h)->len, ==, 0);
+  assert_harness_area (h, 0x1000, 0x3000, RW, 0, 0x20000, "/f");
+  g_assert_cmpint (ms_test_harness_join (h, 0x9000), ==, MS_MODEL_OK);
+  assert_harness_area (h, 0x8000, 0xa000, 1, 1, 0x8000, NULL);
+
+  /* Offsets that do not run on, other names, backends or flags. */
+  g_assert_cmpint (ms_test_harness_join (h, 0x3000), ==, MS_MAPPING_ERROR_INCOMPATIBLE);
+  g_assert_cmpint (ms_test_harness_join (h, 0x4000), ==, MS_MAPPING_ERROR_INCOMPATIBLE);
+  g_assert_cmpint (ms_test_harness_join (h, 0x5000), ==, MS_MAPPING_ERROR_INCOMPATIBLE);
+  g_assert_cmpint (ms_test_harness_join (h, 0x6000), ==, MS_MAPPING_ERROR_INCOMPATIBLE);
+
+  /* Nothing ends there, nothing starts there, or the address is inside. */
+  g_assert_cmpint (ms_test_harness_join (h, 0x8000), ==, MS_MAPPING_ERROR_NOT_MAPPED);
+  g_assert_cmpint (ms_test_harness_join (h, 0x7000), ==, MS_MAPPING_ERROR_NOT_MAPPED);
+  g_assert_cmpint (ms_test_harness_join (h, 0x1800), ==, MS_MAPPING_ERROR_NOT_MAPPED);
+  g_assert_cmpint (ms_test_harness_join (h, 0), ==, MS_MAPPING_ERROR_NOT_MAPPED);
+  g_assert_cmpint (ms_test_harness_join (h, G_MAXUINT64), ==, MS_MAPPING_ERROR_NOT_MAPPED);
+  g_assert_cmpuint (ms_memory_set_get_n_areas (ms_test_harness_get_set (h)), ==, 6);
+
+  /* What a split cut, a join mends. */
+  g_assert_cmpint (ms_test_harness_split (h, 0x1800), ==, MS_MODEL_OK);
+  g_assert_cmpint (ms_test_harness_join (h, 0x1800), ==, MS_MODEL_OK);
+  assert_harness_area (h, 0x1000, 0x3000, RW, 0, 0x20000, "/f");
+  ms_test_harness_check (h);
+  ms_test_harness_free (h);
+}
+
+/* set_offsets: like protect, for offsets, and with no backend call. */
+static void
+test_set_offsets (void)
+{
+  MsTestHarness *h = ms_test_harness_new (2, 0);
+
+  g_assert_cmpint (ms_test_harness_map (h, 0x1000, 0x4000, RW, 0, 0x20000, "/f", FALSE), ==, MS_MODEL_OK);
+  g_assert_cmpint (ms_test_harness_map (h, 0x6000, 0x2000, 1, 1, 0x6000, NULL, FALSE), ==, MS_MODEL_OK);
+  ms_test_harness_hold (h, 0x1000);
+
+  /* The middle of an area: split off, and given offsets from 0x100000. */
+  g_assert_cmpint (ms_test_harness_set_offsets (h, 0x2000, 0x1000, 0x100000), ==, MS_MODEL_OK);
+  g_assert_cmpuint (ms_test_harness_get_calls (h)->len, ==, 0);
+  assert_harness_area (h, 0x1000, 0x2000, RW, 0, 0x20000, "/f");
+  assert_harness_area (h, 0x2000, 0x3000, RW, 0, 0x100000, "/f");
+  assert_harness_area (h, 0x3000, 0x5000, RW, 0, 0x22000, "/f");
+
+  /* Across a hole: each piece by its address; a piece that already has
+   * those offsets is left whole. */
+  g_assert_cmpint (ms_test_harness_set_offsets (h, 0x3000, 0x5000, 0x22000), ==, MS_MODEL_OK);
+  assert_harness_area (h, 0x3000, 0x5000, RW, 0, 0x22000, "/f");
+  assert_harness_area (h, 0x6000, 0x8000, 1, 1, 0x25000, NULL);
+  g_assert_cmpint (ms_test_harness_set_offsets (h, 0x6000, 0x1000, 0x25000), ==, MS_MODEL_OK);
+  g_assert_cmpuint (ms_memory_set_get_n_areas (ms_test_harness_get_set (h)), ==, 4);
+
+  /* Back to what ran on: with merge-adjacent, the pieces join again. */
+  ms_test_harness_set_merge (h, TRUE);
+  g_assert_cmpint (ms_test_harness_set_offsets (h, 0x2000, 0x1000, 0x21000), ==, MS_MODEL_OK);
+  assert_harness_area (h, 0x1000, 0x5000, RW, 0, 0x20000, "/f");
+  ms_test_harness_set_merge (h, FALSE);
+
+  /* Empty, past the end, offsets past 2^64 - 1, the limit. */
+  g_assert_cmpint (ms_test_harness_set_offsets (h, 0x1000, 0, 7), ==, MS_MODEL_OK);
+  g_assert_cmpint (ms_test_harness_set_offsets (h, 0x1000, G_MAXUINT64, 0), ==, MS_MAPPING_ERROR_INVALID_PARAM);
+  g_assert_cmpint (ms_test_harness_set_offsets (h, 0x1000, 0x1000, G_MAXUINT64 - 0xfff), ==,
+                   MS_MAPPING_ERROR_INVALID_PARAM);
+  ms_test_harness_set_limit (h, 3);
+  g_assert_cmpint (ms_test_harness_set_offsets (h, 0x2000, 0x1000, 0), ==, MS_MAPPING_ERROR_TOO_MANY_AREAS);
+  g_assert_cmpint (ms_test_harness_set_offsets (h, 0x1000, 0x1000, 0), ==, MS_MODEL_OK);
+  assert_harness_area (h, 0x1000, 0x2000, RW, 0, 0, "/f");
+  ms_test_harness_check (h);
+  ms_test_harness_free (h);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -506,6 +660,9 @@ main (int   argc,
   ADD ("/areas/queries-stop", test_queries_stop);
   ADD ("/areas/limit", test_limit);
 #undef ADD
+  g_test_add_func ("/areas/split", test_split);
+  g_test_add_func ("/areas/join", test_join);
+  g_test_add_func ("/areas/set-offsets", test_set_offsets);
 
   return g_test_run ();
 }

@@ -311,6 +311,39 @@ test_memory_set_remap (Fixture       *f,
 }
 
 static void
+test_memory_set_bookkeeping (Fixture       *f,
+                             gconstpointer  data)
+{
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_split", "MS_IS_MEMORY_SET", g_assert_false (ms_memory_set_split (NULL, 0x1800, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_split", "MS_IS_MEMORY_SET", g_assert_false (ms_memory_set_split (SET (f), 0x1800, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_split", "error == NULL || *error == NULL", g_assert_false (ms_memory_set_split (f->set, 0x1800, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_join", "MS_IS_MEMORY_SET", g_assert_false (ms_memory_set_join (NULL, 0x1000, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_join", "MS_IS_MEMORY_SET", g_assert_false (ms_memory_set_join (SET (f), 0x1000, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_join", "error == NULL || *error == NULL", g_assert_false (ms_memory_set_join (f->set, 0x1000, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_set_offsets", "MS_IS_MEMORY_SET", g_assert_false (ms_memory_set_set_offsets (NULL, 0x1000, 0x1000, 0, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_set_offsets", "MS_IS_MEMORY_SET", g_assert_false (ms_memory_set_set_offsets (SET (f), 0x1000, 0x1000, 0, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_memory_set_set_offsets", "error == NULL || *error == NULL", g_assert_false (ms_memory_set_set_offsets (f->set, 0x1000, 0x1000, 0, &f->set_error)));
+
+  /* Not programmer errors: values the set refuses at run time, and
+   * addresses where there is nothing to do. */
+  {
+    g_autoptr(GError) e1 = NULL;
+    g_autoptr(GError) e2 = NULL;
+    g_autoptr(GError) e3 = NULL;
+
+    g_assert_true (ms_memory_set_split (f->set, 0x1000, NULL));
+    g_assert_true (ms_memory_set_split (f->set, G_MAXUINT64, NULL));
+    g_assert_false (ms_memory_set_join (f->set, 0x1000, &e1));
+    g_assert_error (e1, MS_MAPPING_ERROR, MS_MAPPING_ERROR_NOT_MAPPED);
+    g_assert_false (ms_memory_set_set_offsets (f->set, 0x1000, G_MAXUINT64, 0, &e2));
+    g_assert_error (e2, MS_MAPPING_ERROR, MS_MAPPING_ERROR_INVALID_PARAM);
+    g_assert_false (ms_memory_set_set_offsets (f->set, 0x1000, 0x1000, G_MAXUINT64, &e3));
+    g_assert_error (e3, MS_MAPPING_ERROR, MS_MAPPING_ERROR_INVALID_PARAM);
+    g_assert_true (ms_memory_set_set_offsets (f->set, 0x1000, 0, G_MAXUINT64, NULL));
+  }
+}
+
+static void
 test_memory_set_load_maps (Fixture       *f,
                            gconstpointer  data)
 {
@@ -378,6 +411,8 @@ main (int   argc,
               fixture_setup, test_memory_set_clear, fixture_teardown);
   g_test_add ("/bad-input/memory-set/remap", Fixture, NULL,
               fixture_setup, test_memory_set_remap, fixture_teardown);
+  g_test_add ("/bad-input/memory-set/bookkeeping", Fixture, NULL,
+              fixture_setup, test_memory_set_bookkeeping, fixture_teardown);
   g_test_add ("/bad-input/memory-set/load-maps", Fixture, NULL,
               fixture_setup, test_memory_set_load_maps, fixture_teardown);
   g_test_add ("/bad-input/host-backend", Fixture, NULL,

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Maps (with offsets and names), unmaps, protects, protect_withs,
- * remaps, loads of maps text and clears, over a small space and near the
+ * remaps, loads of maps text, clears, and the bookkeeping calls (splits,
+ * joins and set_offsets), over a small space and near the
  * top of the address space, through four backends (one without a move
  * method), with backend calls failing at random, merging turned on and
  * off and the limit on areas moved around; in one run, every backend
@@ -52,7 +53,7 @@ run (guint32  seed,
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
   MsTestHarness *h = ms_test_harness_new (4, 1u << 3);
-  guint counts[9] = { 0 }, outcomes[10] = { 0 }, most = 0;
+  guint counts[10] = { 0 }, outcomes[10] = { 0 }, most = 0;
 
   /* Every backend call, update function and notification tries to
    * change the set, and is refused. */
@@ -72,7 +73,38 @@ run (guint32  seed,
       if (g_rand_int_range (rand, 0, 6) == 0)
         ms_test_harness_hold (h, random_address (rand));
 
-      if (kind < 30)
+      if (g_rand_int_range (rand, 0, 10) == 0)
+        {
+          /* A join is tried where areas meet, or anywhere. */
+          switch (g_rand_int_range (rand, 0, 3))
+            {
+            case 0:
+              {
+                guint64 at = start + g_rand_int_range (rand, 0, GRAIN);
+
+                /* Half the time, mended at once: a join that works. */
+                result = ms_test_harness_split (h, at);
+                if (result == MS_MODEL_OK && g_rand_boolean (rand))
+                  result = ms_test_harness_join (h, at);
+              }
+              break;
+            case 1:
+              {
+                MsMemoryArea *area = ms_memory_set_find (ms_test_harness_get_set (h), start);
+
+                result = ms_test_harness_join (h, area != NULL && g_rand_boolean (rand)
+                                                    ? ms_memory_area_get_end (area) : start);
+              }
+              break;
+            default:
+              result = ms_test_harness_set_offsets (h, start, size, g_rand_boolean (rand)
+                                                                     ? start
+                                                                     : (guint64) g_rand_int_range (rand, 0, 64) * GRAIN);
+              break;
+            }
+          counts[9]++;
+        }
+      else if (kind < 30)
         {
           /* Offsets: anonymous (its start), continuing a neighbour's, or any. */
           guint64 offset = g_rand_boolean (rand) ? start : (guint64) g_rand_int_range (rand, 0, 64) * GRAIN;
@@ -142,19 +174,20 @@ run (guint32  seed,
 
   ms_test_harness_check (h);
   g_test_message ("seed %u: %u maps, %u unmaps, %u protects, %u protect_withs, %u remaps, "
-                  "%u loads, %u clears, %u merge switches, %u limits; outcomes ok %u, invalid %u, "
-                  "exists %u, bad state %u, too many %u, not mapped %u; up to %u areas",
+                  "%u loads, %u clears, %u merge switches, %u limits, %u bookkeeping calls; outcomes ok %u, "
+                  "invalid %u, exists %u, bad state %u, too many %u, not mapped %u, incompatible %u; "
+                  "up to %u areas",
                   seed, counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6],
-                  counts[7], counts[8], outcomes[0], outcomes[1 + MS_MAPPING_ERROR_INVALID_PARAM],
+                  counts[7], counts[8], counts[9], outcomes[0], outcomes[1 + MS_MAPPING_ERROR_INVALID_PARAM],
                   outcomes[1 + MS_MAPPING_ERROR_ALREADY_EXISTS], outcomes[1 + MS_MAPPING_ERROR_BAD_STATE],
                   outcomes[1 + MS_MAPPING_ERROR_TOO_MANY_AREAS], outcomes[1 + MS_MAPPING_ERROR_NOT_MAPPED],
-                  most);
+                  outcomes[1 + MS_MAPPING_ERROR_INCOMPATIBLE], most);
 
   /* Every outcome happened. */
   for (guint i = 0; i < G_N_ELEMENTS (outcomes); i++)
     if (i == 0 || i == 1 + MS_MAPPING_ERROR_INVALID_PARAM || i == 1 + MS_MAPPING_ERROR_ALREADY_EXISTS ||
         i == 1 + MS_MAPPING_ERROR_BAD_STATE || i == 1 + MS_MAPPING_ERROR_TOO_MANY_AREAS ||
-        i == 1 + MS_MAPPING_ERROR_NOT_MAPPED)
+        i == 1 + MS_MAPPING_ERROR_NOT_MAPPED || i == 1 + MS_MAPPING_ERROR_INCOMPATIBLE)
       g_assert_cmpuint (outcomes[i], >, 0);
   g_assert_cmpuint (most, >=, 20);
   if (reenter)
