@@ -18,5 +18,7 @@
 #include "ms-memory-set.h"
 #include "ms-prot.h"
 #include "ms-host-backend.h"
+#include "ms-linux-file.h"
+#include "ms-linux-mm.h"
 
 #undef MS_INSIDE
