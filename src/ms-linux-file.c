@@ -4,7 +4,6 @@
  */
 
 #include "ms-linux-file-private.h"
-#include "ms-mapping-backend-private.h"
 
 #include <sys/stat.h>
 
@@ -105,6 +104,20 @@ refused (MsLinuxFile  *self,
   return FALSE;
 }
 
+/* The backend lacks @method: the set prefixes the operation and the
+ * range, as it does for the backend's own errors. */
+static gboolean
+missing (MsLinuxFile  *self,
+         const char   *method,
+         GError      **error)
+{
+  g_set_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE,
+               "the backend (%s) of %s does not implement the %s method",
+               G_OBJECT_TYPE_NAME (self->backend),
+               self->path != NULL ? self->path : "anonymous memory", method);
+  return FALSE;
+}
+
 static gboolean
 ms_linux_file_map (MsMappingBackend  *backend,
                    guint64            start,
@@ -121,7 +134,7 @@ ms_linux_file_map (MsMappingBackend  *backend,
     return TRUE;
   iface = MS_MAPPING_BACKEND_GET_IFACE (self->backend);
   if (iface->map == NULL)
-    return ms_mapping_backend_missing (self->backend, "map", start, start + size, error);
+    return missing (self, "map", error);
   return refused (self, "map",
                   iface->map (self->backend, start, size, prot_of (flags), page_table, &local_error),
                   local_error, error);
@@ -142,7 +155,7 @@ ms_linux_file_unmap (MsMappingBackend  *backend,
     return TRUE;
   iface = MS_MAPPING_BACKEND_GET_IFACE (self->backend);
   if (iface->unmap == NULL)
-    return ms_mapping_backend_missing (self->backend, "unmap", start, start + size, error);
+    return missing (self, "unmap", error);
   return refused (self, "unmap",
                   iface->unmap (self->backend, start, size, page_table, &local_error),
                   local_error, error);
@@ -164,7 +177,7 @@ ms_linux_file_protect (MsMappingBackend  *backend,
     return TRUE;
   iface = MS_MAPPING_BACKEND_GET_IFACE (self->backend);
   if (iface->protect == NULL)
-    return ms_mapping_backend_missing (self->backend, "protect", start, start + size, error);
+    return missing (self, "protect", error);
   return refused (self, "protect",
                   iface->protect (self->backend, start, size, prot_of (new_flags), page_table,
                                   &local_error),
@@ -187,7 +200,7 @@ ms_linux_file_move (MsMappingBackend  *backend,
     return TRUE;
   iface = MS_MAPPING_BACKEND_GET_IFACE (self->backend);
   if (iface->move == NULL)
-    return ms_mapping_backend_missing (self->backend, "move", old_start, old_start + size, error);
+    return missing (self, "move", error);
   return refused (self, "move",
                   iface->move (self->backend, old_start, size, new_start, page_table, &local_error),
                   local_error, error);
