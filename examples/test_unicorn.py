@@ -16,11 +16,18 @@
 # one range. On top of that, every boundary of an area must be a boundary
 # of Unicorn's blocks.
 #
+# LinuxMmTest does the same for an Ms.LinuxMm whose anonymous backend is
+# the example's: the guest of the example, whose system calls the mm
+# answers, and random mmap, mprotect, munmap and mremap calls; Unicorn must
+# hold what the mm's set holds, and a fault where nothing is mapped must
+# be reported as EFAULT.
+#
 # Skipped (exit code 77 for meson, or unittest's skip) when Unicorn's
 # Python binding (python3-unicorn) cannot be imported.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import errno
 import importlib.util
 import os
 import random
@@ -324,6 +331,77 @@ class UnicornTest(unittest.TestCase):
         self.shadow[8 * PAGE:10 * PAGE] = self.shadow[0:2 * PAGE]
         self.step = 'move'
         self.check_agree()
+
+
+@unittest.skipIf(unicorn is None, NO_UNICORN)
+class LinuxMmTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.example = load_example()
+
+    def check_agree(self, mm, uc, step):
+        mine = [(a.start, a.end, self.example.uc_prot(a.flags & 7)) for a in mm.get_set()]
+        theirs = [(begin, last + 1, perms) for begin, last, perms in uc.mem_regions()]
+        self.assertEqual(joined(mine), joined(theirs), step)
+        cuts = {r[0] for r in theirs} | {r[1] for r in theirs}
+        for start, end, _ in mine:
+            self.assertTrue(start in cuts and end in cuts, step)
+
+    def test_guest(self):
+        uc, mm, log, rbx, r12 = self.example.linux_guest()
+        self.check_agree(mm, uc, 'the guest')
+        self.assertEqual(log[:4], [
+            'mmap(0x0, 0x4000, 0x3, 0x22, 0xffffffffffffffff, 0x0) = %#x' % rbx,
+            'mprotect(%#x, 0x1000, 0x0) = 0x0' % rbx,
+            'mremap(%#x, 0x3000, 0x10000, 0x1) = %#x' % (rbx + PAGE, r12),
+            'munmap(%#x, 0x1000) = 0x0' % rbx])
+        self.assertNotEqual(r12, rbx + PAGE, 'the code page is in the way: it moves')
+        self.assertEqual(bytes(uc.mem_read(r12 + 0x2000, 8)), (42).to_bytes(8, 'little'))
+        self.assertEqual(log[4], 'SIGSEGV at %#x: fault: Bad address (EFAULT)' % rbx)
+        self.assertIsNone(mm.get_set().find(rbx))
+
+    def test_random_calls(self):
+        rng = random.Random(1)
+        uc = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
+        mm = Ms.LinuxMm.new(self.example.UnicornBackend(uc))
+        mm.props.fault_guess = Ms.LinuxMmFaultGuess.ALL
+        anon, fixed, maymove = 0x22, 0x10, 1
+        for i in range(400):
+            addr = BASE + rng.randrange(PAGES) * PAGE
+            size = rng.randrange(1, 9) * PAGE
+            prot = rng.randrange(8)
+            op = rng.choice(('mmap', 'mmap_fixed', 'munmap', 'mprotect', 'mremap', 'fault'))
+            step = '%d: %s %#x %#x %#x' % (i, op, addr, size, prot)
+            try:
+                if op == 'mmap':
+                    mm.mmap(rng.choice((0, addr)), size, prot, anon, None, 0)
+                elif op == 'mmap_fixed':
+                    mm.mmap(addr, size, prot, anon | fixed, None, 0)
+                elif op == 'munmap':
+                    mm.munmap(addr, size)
+                elif op == 'mprotect':
+                    mm.mprotect(addr, size, prot)
+                elif op == 'mremap':
+                    new = BASE + rng.randrange(PAGES) * PAGE
+                    flags = rng.choice((0, maymove, maymove | 2))    # 2: MREMAP_FIXED
+                    mm.mremap(addr, size, rng.randrange(1, 9) * PAGE, flags, new)
+                else:
+                    area = mm.get_set().find(addr)
+                    try:
+                        mm.fault(addr, Ms.Prot.WRITE)
+                    except GLib.Error as e:
+                        want = errno.EFAULT if area is None else errno.EACCES
+                        self.assertEqual(e.code, want, step)
+                        if area is None:
+                            with self.assertRaises(UcError):
+                                uc.mem_read(addr, 1)
+                    else:
+                        self.assertTrue(area.flags & Ms.Prot.WRITE, step)
+            except GLib.Error as e:
+                # The kernel's errors only: Unicorn never refuses.
+                self.assertTrue(e.matches(Ms.linux_mm_error_quark(), e.code), '%s: %s' % (step, e))
+            self.check_agree(mm, uc, step)
 
 
 if __name__ == '__main__':

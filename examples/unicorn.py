@@ -5,7 +5,11 @@
 # The set decides where things go and keeps the bookkeeping (names,
 # splits, remaps); UnicornBackend makes the guest's memory follow it.
 # Then a few hand-assembled instructions run in the guest: a write
-# succeeds exactly where the set says the memory is writable.
+# succeeds exactly where the set says the memory is writable. Last, a
+# guest makes Linux's own mmap, mprotect, mremap and munmap system calls,
+# which an Ms.LinuxMm answers as the kernel would, an UnicornBackend
+# mapping its memory; a store into what it unmapped is a fault the mm
+# reports.
 #
 # Run it uninstalled with
 #   meson devenv -C build /usr/bin/python3 ../examples/unicorn.py
@@ -25,13 +29,21 @@ sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) != _here]
 try:
     from unicorn import (UC_ARCH_X86, UC_MODE_64, UC_PROT_EXEC, UC_PROT_NONE,
                          UC_PROT_READ, UC_PROT_WRITE, Uc, UcError)
-    from unicorn.x86_const import UC_X86_REG_RDI
+    from unicorn import (UC_HOOK_INSN, UC_HOOK_MEM_INVALID, UC_MEM_FETCH_PROT,
+                         UC_MEM_FETCH_UNMAPPED, UC_MEM_WRITE_PROT, UC_MEM_WRITE_UNMAPPED)
+    from unicorn.x86_const import (UC_X86_INS_SYSCALL, UC_X86_REG_R8, UC_X86_REG_R9,
+                                   UC_X86_REG_R10, UC_X86_REG_R12, UC_X86_REG_RAX,
+                                   UC_X86_REG_RBX, UC_X86_REG_RDI, UC_X86_REG_RDX,
+                                   UC_X86_REG_RSI)
 except ImportError as e:
     if __name__ == '__main__':
         print('%s: needs Unicorn for Python (python3-unicorn): %s' % (sys.argv[0], e),
               file=sys.stderr)
         sys.exit(77)
     raise
+
+import errno
+import mmap
 
 import gi
 
@@ -41,7 +53,7 @@ if not hasattr(gi, 'require_version'):
              % (sys.argv[0], sys.executable))
 
 gi.require_version('Ms', '1.0')
-from gi.repository import Ms  # noqa: E402
+from gi.repository import GLib, Ms  # noqa: E402
 
 PAGE = 0x1000
 PROT = Ms.Prot
@@ -195,7 +207,101 @@ def main():
     for addr in (DATA + PAGE, DATA, CODE, new + 3 * PAGE, heap + 2 * PAGE,
                  STACK_TOP - 8, STACK_TOP):
         store(uc, s, addr)
+
+    linux_guest(verbose=True)
     return 0
+
+
+# A guest that makes Linux system calls (as assembled by `as`):
+#   mov eax, 9; xor edi, edi; mov esi, 0x4000; mov edx, 3    mmap (NULL, 16 KiB, rw-,
+#   mov r10d, 0x22; mov r8, -1; xor r9d, r9d; syscall            private anonymous)
+#   mov rbx, rax; mov qword ptr [rbx + 0x3000], 42           a store in its last page
+#   mov eax, 10; mov rdi, rbx; mov esi, 0x1000               mprotect (rbx, 4 KiB,
+#   xor edx, edx; syscall                                        PROT_NONE): a guard page
+#   mov eax, 25; lea rdi, [rbx + 0x1000]; mov esi, 0x3000    mremap (the rest, to 64 KiB,
+#   mov edx, 0x10000; mov r10d, 1; syscall                       MREMAP_MAYMOVE)
+#   mov r12, rax
+#   mov eax, 11; mov rdi, rbx; mov esi, 0x1000; syscall      munmap (the guard page)
+#   mov qword ptr [rbx], 1                                   a store there: SIGSEGV
+LINUX_GUEST = bytes.fromhex(
+    'b80900000031ffbe00400000ba0300000041ba2200000049c7c0ffffffff4531c90f05'
+    '4889c348c783003000002a000000'
+    'b80a0000004889dfbe0010000031d20f05'
+    'b819000000488dbb00100000be00300000ba0000010041ba010000000f05'
+    '4989c4'
+    'b80b0000004889dfbe001000000f05'
+    '48c70301000000')
+SYSCALL_ARGS = (UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX, UC_X86_REG_R10,
+                UC_X86_REG_R8, UC_X86_REG_R9)
+# The system calls the mm answers, by number: a name, how many arguments
+# to show, and the call (mmap of fd -1 only: this guest has no files).
+LINUX_CALLS = {
+    9: ('mmap', 6, lambda mm, a: mm.mmap(a[0], a[1], a[2], a[3], None, a[5])),
+    10: ('mprotect', 3, lambda mm, a: mm.mprotect(a[0], a[1], a[2]) and 0),
+    11: ('munmap', 2, lambda mm, a: mm.munmap(a[0], a[1]) and 0),
+    25: ('mremap', 4, lambda mm, a: mm.mremap(a[0], a[1], a[2], a[3], a[4])),
+}
+
+
+def linux_syscall(uc, data):
+    """The guest's system call: the mm's answer in rax, -errno on failure."""
+    mm, log = data
+    nr = uc.reg_read(UC_X86_REG_RAX)
+    args = [uc.reg_read(r) for r in SYSCALL_ARGS]
+    name, shown, call = LINUX_CALLS.get(nr, (str(nr), 0, None))
+    try:
+        ret = call(mm, args) if call else -errno.ENOSYS
+    except GLib.Error as e:
+        if not e.matches(Ms.linux_mm_error_quark(), e.code):
+            raise                                 # the backend refused
+        ret = -e.code                             # the kernel's errno
+    log.append('%s(%s) = %s' % (name, ', '.join(hex(x) for x in args[:shown]),
+                                hex(ret) if ret >= 0 else '-' + errno.errorcode[-ret]))
+    uc.reg_write(UC_X86_REG_RAX, ret & (2**64 - 1))
+
+
+def linux_fault(uc, access, addr, size, value, data):
+    """An access Unicorn cannot make: the mm says whether Linux would
+    allow it (a stack that grows) or send SIGSEGV."""
+    mm, log = data
+    prot = (PROT.WRITE if access in (UC_MEM_WRITE_UNMAPPED, UC_MEM_WRITE_PROT) else
+            PROT.EXEC if access in (UC_MEM_FETCH_UNMAPPED, UC_MEM_FETCH_PROT) else PROT.READ)
+    try:
+        mm.fault(addr, prot)
+        return True                               # mapped now: Unicorn retries
+    except GLib.Error as e:
+        log.append('SIGSEGV at %#x: %s' % (addr, e.message))
+        return False
+
+
+def linux_guest(verbose=False):
+    """Runs LINUX_GUEST in a Unicorn engine of its own whose memory is all
+    an MsLinuxMm's, and returns (uc, mm, log, rbx, r12)."""
+    uc = Uc(UC_ARCH_X86, UC_MODE_64)
+    mm = Ms.LinuxMm.new(UnicornBackend(uc))
+    # No write faults are reported (Unicorn has none for memory it maps):
+    # the mm guesses which mappings were written.
+    mm.props.fault_guess = Ms.LinuxMmFaultGuess.ALL
+    code = mm.mmap(0, PAGE, mmap.PROT_READ | mmap.PROT_WRITE,
+                   mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, None, 0)
+    uc.mem_write(code, LINUX_GUEST)
+    mm.mprotect(code, PAGE, mmap.PROT_READ | mmap.PROT_EXEC)
+    log = []
+    uc.hook_add(UC_HOOK_INSN, linux_syscall, (mm, log), arg1=UC_X86_INS_SYSCALL)
+    uc.hook_add(UC_HOOK_MEM_INVALID, linux_fault, (mm, log))
+    try:
+        uc.emu_start(code, code + len(LINUX_GUEST))
+    except UcError as e:
+        log.append('the guest stopped: %s' % e)
+    rbx, r12 = uc.reg_read(UC_X86_REG_RBX), uc.reg_read(UC_X86_REG_R12)
+    if verbose:
+        print('\nA Linux guest\'s system calls, answered by an Ms.LinuxMm:')
+        print(''.join('  %s\n' % line for line in log), end='')
+        print('  the 42 stored at %#x is at %#x now: %d'
+              % (rbx + 0x3000, r12 + 0x2000,
+                 int.from_bytes(uc.mem_read(r12 + 0x2000, 8), 'little')))
+        print(mm.to_string(), end='')
+    return uc, mm, log, rbx, r12
 
 
 if __name__ == '__main__':
