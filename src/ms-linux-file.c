@@ -81,8 +81,11 @@ prot_of (guint64 flags)
   return (flags & VM_PROT_BITS) | ((flags & MS_LINUX_VM_MAYSHARE) != 0 ? MS_PROT_SHARED : 0);
 }
 
-/* The call of @method that the backend refused: its own reason, or one
- * that names it. The set prefixes the operation and the range. */
+/* The end of a call of @method: @local_error is what the backend set,
+ * read after the call returned @done (never in the call's own argument
+ * list: C leaves the order of their evaluation open). When refused: the
+ * backend's own reason, or one that names it; the set prefixes the
+ * operation and the range. */
 static gboolean
 refused (MsLinuxFile  *self,
          const char   *method,
@@ -129,15 +132,15 @@ ms_linux_file_map (MsMappingBackend  *backend,
   MsLinuxFile *self = MS_LINUX_FILE (backend);
   MsMappingBackendInterface *iface;
   GError *local_error = NULL;
+  gboolean done;
 
   if (self->backend == NULL)
     return TRUE;
   iface = MS_MAPPING_BACKEND_GET_IFACE (self->backend);
   if (iface->map == NULL)
     return missing (self, "map", error);
-  return refused (self, "map",
-                  iface->map (self->backend, start, size, prot_of (flags), page_table, &local_error),
-                  local_error, error);
+  done = iface->map (self->backend, start, size, prot_of (flags), page_table, &local_error);
+  return refused (self, "map", done, local_error, error);
 }
 
 static gboolean
@@ -150,15 +153,15 @@ ms_linux_file_unmap (MsMappingBackend  *backend,
   MsLinuxFile *self = MS_LINUX_FILE (backend);
   MsMappingBackendInterface *iface;
   GError *local_error = NULL;
+  gboolean done;
 
   if (self->backend == NULL)
     return TRUE;
   iface = MS_MAPPING_BACKEND_GET_IFACE (self->backend);
   if (iface->unmap == NULL)
     return missing (self, "unmap", error);
-  return refused (self, "unmap",
-                  iface->unmap (self->backend, start, size, page_table, &local_error),
-                  local_error, error);
+  done = iface->unmap (self->backend, start, size, page_table, &local_error);
+  return refused (self, "unmap", done, local_error, error);
 }
 
 static gboolean
@@ -172,16 +175,15 @@ ms_linux_file_protect (MsMappingBackend  *backend,
   MsLinuxFile *self = MS_LINUX_FILE (backend);
   MsMappingBackendInterface *iface;
   GError *local_error = NULL;
+  gboolean done;
 
   if (self->backend == NULL)
     return TRUE;
   iface = MS_MAPPING_BACKEND_GET_IFACE (self->backend);
   if (iface->protect == NULL)
     return missing (self, "protect", error);
-  return refused (self, "protect",
-                  iface->protect (self->backend, start, size, prot_of (new_flags), page_table,
-                                  &local_error),
-                  local_error, error);
+  done = iface->protect (self->backend, start, size, prot_of (new_flags), page_table, &local_error);
+  return refused (self, "protect", done, local_error, error);
 }
 
 static gboolean
@@ -195,15 +197,15 @@ ms_linux_file_move (MsMappingBackend  *backend,
   MsLinuxFile *self = MS_LINUX_FILE (backend);
   MsMappingBackendInterface *iface;
   GError *local_error = NULL;
+  gboolean done;
 
   if (self->backend == NULL)
     return TRUE;
   iface = MS_MAPPING_BACKEND_GET_IFACE (self->backend);
   if (iface->move == NULL)
     return missing (self, "move", error);
-  return refused (self, "move",
-                  iface->move (self->backend, old_start, size, new_start, page_table, &local_error),
-                  local_error, error);
+  done = iface->move (self->backend, old_start, size, new_start, page_table, &local_error);
+  return refused (self, "move", done, local_error, error);
 }
 
 static void

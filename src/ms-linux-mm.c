@@ -46,8 +46,10 @@
  * mappings of that file. They receive [flags@Ms.Prot] flags (the
  * protection, and %MS_PROT_SHARED for `MAP_SHARED`), so one mm drives
  * bookkeeping alone (no backend at all), an [class@Ms.HostBackend], or an
- * emulator's memory. Merges, splits and the bookkeeping bits reach no
- * backend. Memory that `mremap` moves is moved by the backend's
+ * emulator's memory. Merges and splits reach no backend; a change of
+ * the bookkeeping bits alone (an anon_vma, `VM_ACCOUNT`, the `madvise`
+ * and lock flags) reaches it as a protect with the protection the range
+ * already has. Memory that `mremap` moves is moved by the backend's
  * [vfunc@Ms.MappingBackend.move], contents and all; a backend without
  * that method gets the destination mapped fresh and the source unmapped.
  *
@@ -4095,8 +4097,9 @@ ms_linux_mm_mseal (MsLinuxMm  *self,
  * grows down to the page of @addr, within its limit and short of the
  * guard gap of the VMA below; a write in a private mapping gives it an
  * anon_vma (shared with a compatible neighbour's, as the kernel does),
- * which later decides merges and `VM_ACCOUNT`. No backend call is made
- * for the anon_vma; a stack that grows maps its new pages.
+ * which later decides merges and `VM_ACCOUNT`. The anon_vma reaches the
+ * backend as a protect of the range with the protection it already has
+ * (see [class@Ms.LinuxFile]); a stack that grows maps its new pages.
  *
  * A fault the kernel would answer with `SIGSEGV` fails: with `EFAULT`
  * where nothing is mapped (or the stack cannot grow), with `EACCES`
