@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import contextlib
+import errno
 import io
 import os
 import sys
@@ -745,6 +746,50 @@ class TestEveryPath(unittest.TestCase):
                                                  Ms.MappingError.BAD_STATE))
         self.assertIn("TypeError: SwitchBackend.do_map must return True or False, not 'yes'",
                       caught.exception.message)
+
+
+class TestLinuxMm(unittest.TestCase):
+    """Through an Ms.LinuxMm too, a backend's exception reaches the caller
+    as the same object, and the mm's own errors carry errno codes."""
+
+    MAP_PRIVATE_ANONYMOUS = 0x22
+
+    def paths(self, mm, start):
+        yield 'map', lambda: mm.mmap(0, 0x1000, 3, self.MAP_PRIVATE_ANONYMOUS, None, 0)
+        yield 'unmap', lambda: mm.munmap(start, 0x1000)
+        yield 'protect', lambda: mm.mprotect(start, 0x1000, 1)
+        yield 'map', lambda: mm.mremap(start, 0x2000, 0x40000, 1, 0)
+
+    def test_every_path(self):
+        for backend_class in (SwitchBackend, PyBackendSwitch):
+            for exception in (BackendError('no'), KeyboardInterrupt(),
+                              GLib.Error('a reason', 'test-reason', 7)):
+                for index in range(4):
+                    backend = backend_class()
+                    mm = Ms.LinuxMm.new(backend)
+                    start = mm.mmap(0, 0x2000, 3, self.MAP_PRIVATE_ANONYMOUS, None, 0)
+                    before = mm.to_string()
+                    name, call = list(self.paths(mm, start))[index]
+                    with self.subTest(backend=backend_class, exception=exception, path=index):
+                        backend.answer = exception
+                        stderr = io.StringIO()
+                        with contextlib.redirect_stderr(stderr):
+                            with self.assertRaises(type(exception)) as caught:
+                                call()
+                        self.assertIs(caught.exception, exception)
+                        self.assertEqual(stderr.getvalue(), '')
+                        self.assertEqual(backend.calls[-1], name)
+                        self.assertEqual(mm.to_string(), before)
+
+    def test_errno_codes(self):
+        mm = Ms.LinuxMm.new(None)
+        with self.assertRaises(GLib.Error) as caught:
+            mm.munmap(0x1001, 0x1000)
+        self.assertTrue(caught.exception.matches(Ms.linux_mm_error_quark(), errno.EINVAL))
+        self.assertEqual(caught.exception.code, errno.EINVAL)
+        with self.assertRaises(GLib.Error) as caught:
+            mm.mprotect(0x10000, 0x1000, 1)
+        self.assertEqual(caught.exception.code, errno.ENOMEM)
 
 
 U64_MAX = (1 << 64) - 1

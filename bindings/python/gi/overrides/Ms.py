@@ -456,6 +456,40 @@ MemorySet = override(MemorySet)
 __all__.append('MemorySet')
 
 
+def _raising_pending(method):
+    """@method, whose GLib.Error is the exception a Python backend raised
+    inside it when there is one (see _raise_pending)."""
+    def wrapper(*args):
+        try:
+            return method(*args)
+        except GLib.Error as error:
+            _raise_pending(error)
+
+    wrapper.__name__ = method.__name__
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
+
+class LinuxMm(Ms.LinuxMm):
+    """Linux's memory system calls on a set (see the C documentation).
+
+    As with MemorySet, an exception that a Python backend raises in a
+    call reaches the caller of that call as it is; the errors of the mm
+    itself are GLib.Errors of the ``Ms.linux_mm_error_quark()`` domain,
+    whose code is the errno value.
+    """
+
+
+for _name in ('load_maps', 'mmap', 'munmap', 'mprotect', 'pkey_mprotect', 'mremap', 'brk',
+              'madvise', 'mlock', 'mlock2', 'munlock', 'mlockall', 'munlockall', 'mseal',
+              'fault', 'report_anonymous'):
+    setattr(LinuxMm, _name, _raising_pending(getattr(Ms.LinuxMm, _name)))
+LinuxMm.new_for_process = staticmethod(_raising_pending(Ms.LinuxMm.new_for_process))
+
+LinuxMm = override(LinuxMm)
+__all__.append('LinuxMm')
+
+
 class PyMappingBackend(GObject.Object, MappingBackend):
     """A base class for backends written in Python.
 
