@@ -672,6 +672,9 @@ ms_host_backend_class_init (MsHostBackendClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
+/* What g_strerror() says of ENOMEM; see ms_host_backend_init(). */
+static const char *volatile enomem_message;
+
 static void
 ms_host_backend_init (MsHostBackend *self)
 {
@@ -679,8 +682,11 @@ ms_host_backend_init (MsHostBackend *self)
   self->runs = g_tree_new_full (compare_starts, NULL, NULL, run_free);
 
   /* At the limit of mappings, g_strerror() may fail to load a converter
-   * in a non-UTF-8 locale: have it ready before it is needed. */
-  (void) g_strerror (ENOMEM);
+   * in a non-UTF-8 locale: have it ready (GLib keeps its messages)
+   * before it is needed. The result is stored because g_strerror() is
+   * declared G_GNUC_CONST: the compiler drops a call whose result is
+   * unused. */
+  enomem_message = g_strerror (ENOMEM);
 }
 
 /**

@@ -305,6 +305,16 @@ test_huge (void)
   g_assert_cmpuint (resident_bytes (), <, before + (4 << 20));
 }
 
+/* The sanitizers' runtimes map memory of their own as the program runs,
+ * and abort when the kernel refuses them one at the limit of mappings. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+
 /* At the kernel's limit of mappings (vm.max_map_count), the refusal
  * names it, and the set and the backend stay in agreement. */
 static void
@@ -321,6 +331,10 @@ test_map_count (void)
       g_test_skip ("valgrind keeps its own mappings");
       return;
     }
+#ifdef SANITIZED
+  g_test_skip ("the sanitizer's runtime needs mappings of its own at the limit");
+  return;
+#endif
   if (!g_file_get_contents ("/proc/sys/vm/max_map_count", &text, NULL, NULL) ||
       (limit = g_ascii_strtoull (text, NULL, 10)) == 0 || limit > 1 << 20)
     {
@@ -346,6 +360,7 @@ test_map_count (void)
 
   g_assert_cmpuint (i, <, limit + 16);
   g_assert_error (error, MS_MAPPING_ERROR, MS_MAPPING_ERROR_BAD_STATE);
+  g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, "Cannot allocate memory"));
   g_assert_nonnull (strstr (error->message, "vm.max_map_count"));
   g_assert_cmpuint (ms_memory_set_get_n_areas (set), ==, i);
@@ -831,10 +846,12 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
+  /* First: no earlier test has had GLib make its ENOMEM message, which
+   * the backend must have ready before the limit (see its init). */
+  g_test_add_func ("/host-backend/map-count", test_map_count);
   g_test_add_func ("/host-backend/new", test_new);
   g_test_add_func ("/host-backend/large", test_large);
   g_test_add_func ("/host-backend/huge", test_huge);
-  g_test_add_func ("/host-backend/map-count", test_map_count);
   g_test_add_func ("/host-backend/finalize", test_finalize);
   g_test_add_func ("/host-backend/empty", test_empty);
   g_test_add ("/host-backend/move", Fixture, NULL,
