@@ -2684,7 +2684,6 @@ parse_maps_line (const char  *text,
   Range range;
   char *end;
   g_auto(GStrv) words = NULL;
-  g_autofree char *range_word = NULL;
   guint n_words = 0;
 
   /* range perms offset dev inode [path, spaces and all] */
