@@ -360,7 +360,6 @@ run_op (Op            op,
   g_autoptr(MsMemorySet) set = setup (op == OP_FIND_FREE_AREA_MISALIGNED ? LAYOUT_MISALIGNED :
                                       op == OP_FIND_FREE_AREA_2M ? LAYOUT_2M_AMONG_4K :
                                       LAYOUT_STANDARD, in->n);
-  g_autoptr(GError) error = NULL;
   guint64 count = 0, answer = 0;
   guint n_calls = in->m;
   gint64 t0, t1;

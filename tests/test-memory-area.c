@@ -190,7 +190,7 @@ test_autoptr (void)
   MsMemoryArea *kept;
 
   {
-    g_autoptr(MsMemoryArea) area = ms_memory_area_new (0x1000, 0x1000, 1, backend);
+    G_GNUC_UNUSED g_autoptr(MsMemoryArea) area = ms_memory_area_new (0x1000, 0x1000, 1, backend);
 
     g_object_unref (backend);
     g_assert_nonnull (weak);

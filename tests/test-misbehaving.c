@@ -728,7 +728,6 @@ test_backend_disposed_mid_change (void)
   for (DisposeWhere where = DISPOSE_IN_CLEAR; where <= DISPOSE_IN_PROTECT; where++)
     {
       g_autoptr(MsMemorySet) set = ms_memory_set_new ();
-      g_autoptr(MsMemoryArea) held = NULL;
       g_autoptr(MsMemoryArea) over = NULL;
       g_autoptr(MsProbeBackend) plain = g_object_new (MS_TYPE_PROBE_BACKEND, NULL);
       guint n_probes = 0;
