@@ -50,6 +50,8 @@
  *   ffa_top SIZE LIMIT_START LIMIT_END ALIGN            = START, or = -
  *   count, mapped, joins      = N: areas, bytes mapped, neighbours
  *                               merging has joined (in all)
+ *   points                    = N POINT...    (where each cell starts:
+ *                               the places worth looking at)
  *   state                     = COUNT MAPPED JOINS N AREA...
  */
 
@@ -516,6 +518,18 @@ query (char  **tokens,
         put_hex (start);
       else
         g_string_append_c (out, '-');
+    }
+  else if (strcmp (command, "points") == 0)
+    {
+      g_autoptr(GArray) points = ms_model_get_points (model);
+
+      need (n, 1, command);
+      put_hex (points->len);
+      for (guint i = 0; i < points->len; i++)
+        {
+          g_string_append_c (out, ' ');
+          put_hex (g_array_index (points, guint64, i));
+        }
     }
   else if (strcmp (command, "count") == 0)
     {

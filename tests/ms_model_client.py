@@ -104,7 +104,8 @@ class Model:
     model, changing nothing), and returns a Result.
 
     areas(), n_areas, mapped_size and joins come from one request after
-    each change; the other queries ask the oracle each time.
+    each change; the other queries ask the oracle each time, or many at
+    once (ask_all).
     """
 
     def __init__(self, backends, no_move=(), no_protect=(), exceptions_reach_caller=False):
@@ -123,7 +124,15 @@ class Model:
         def mask(names):
             return sum(1 << self._index[name] for name in names)
 
-        self._request('new %x %x %x' % (len(self._names), mask(no_move), mask(no_protect)))
+        self._new = 'new %x %x %x' % (len(self._names), mask(no_move), mask(no_protect))
+        self._request(self._new)
+
+    def reset(self):
+        """Starts again from an empty model with the same backends, in the
+        same oracle."""
+        self._request(self._new)
+        self.max_areas = MAX_AREAS_DEFAULT
+        self._state = None
 
     def close(self):
         """Ends the oracle (its errors have been raised as they came)."""
@@ -195,28 +204,65 @@ class Model:
 
     def find(self, addr):
         """The area containing addr, or None."""
-        answer = self._request('find %x' % addr)
-        return None if answer == '-' else self._area(answer)
+        return self.ask('find', addr)
 
     def overlaps(self, start, size):
-        return self._request('overlaps %x %x' % (start, size)) == '1'
+        return self.ask('overlaps', start, size)
 
     def areas_in(self, start, size):
         """The areas that meet [start, start + size), whole."""
-        return self._areas(self._request('in_range %x %x' % (start, size)).split())
+        return self.ask('areas_in', start, size)
 
     def gaps(self, start, size):
         """The free ranges inside [start, start + size), clipped to it."""
-        words = self._request('gaps %x %x' % (start, size)).split()
-        return [tuple(int(x, 16) for x in w.split(',')) for w in words[1:]]
+        return self.ask('gaps', start, size)
 
     def find_free_area(self, hint, size, limit_start, limit_end, align):
-        answer = self._request('ffa %x %x %x %x %x' % (hint, size, limit_start, limit_end, align))
-        return None if answer == '-' else int(answer, 16)
+        return self.ask('find_free_area', hint, size, limit_start, limit_end, align)
 
     def find_free_area_top_down(self, size, limit_start, limit_end, align):
-        answer = self._request('ffa_top %x %x %x %x' % (size, limit_start, limit_end, align))
-        return None if answer == '-' else int(answer, 16)
+        return self.ask('find_free_area_top_down', size, limit_start, limit_end, align)
+
+    def points(self):
+        """Where the model's cells start, in order: the places worth
+        looking at."""
+        return self.ask('points')
+
+    # Each query: its command, and how its answer reads.
+    _QUERIES = {
+        'find': ('find %x', lambda self, a: None if a == '-' else self._area(a)),
+        'overlaps': ('overlaps %x %x', lambda self, a: a == '1'),
+        'areas_in': ('in_range %x %x', lambda self, a: self._areas(a.split())),
+        'gaps': ('gaps %x %x', lambda self, a: [tuple(int(x, 16) for x in w.split(','))
+                                                for w in a.split()[1:]]),
+        'find_free_area': ('ffa %x %x %x %x %x', lambda self, a: None if a == '-' else int(a, 16)),
+        'find_free_area_top_down': ('ffa_top %x %x %x %x',
+                                    lambda self, a: None if a == '-' else int(a, 16)),
+        'points': ('points', lambda self, a: [int(w, 16) for w in a.split()[1:]]),
+    }
+
+    def ask(self, query, *args):
+        """The answer to one query: the name of its method and its
+        arguments."""
+        command, read = self._QUERIES[query]
+        return read(self, self._request(command % args))
+
+    def ask_all(self, queries):
+        """The answers to many queries, each (name of its method,
+        arguments...), in order: sent a few hundred at a time, without
+        waiting for each answer."""
+        answers = []
+        for i in range(0, len(queries), 256):
+            chunk = queries[i:i + 256]
+            reads = [self._QUERIES[q[0]] for q in chunk]
+            texts = [command % q[1:] for (command, read), q in zip(reads, chunk)]
+            # A chunk (a few kilobytes) fits in the pipe: writing it cannot
+            # wait for the oracle, which may be blocked on answers not read
+            # yet.
+            self._send('\n'.join(texts))
+            for (command, read), text in zip(reads, texts):
+                answers.append(read(self, self._receive(text)))
+        return answers
 
     # -- properties ----------------------------------------------------------
 

@@ -4,6 +4,7 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import collections
 import contextlib
 import functools
 import io
@@ -24,6 +25,7 @@ from gi.repository import GLib, GObject, Ms  # noqa: E402
 # runs this file with runpy, from the same directory).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ms_model_client  # noqa: E402
+import ms_scenarios  # noqa: E402
 
 # The same tests run without the overrides and with them (with_overrides.py);
 # with them, an exception raised in a backend or a callback reaches the
@@ -32,6 +34,9 @@ OVERRIDES = hasattr(Ms, 'PyMappingBackend')
 
 MAX_ADDR = 0x10000
 ERROR_DOMAIN = 'ms-mapping-error-quark'
+# The reason a mock backend gives when it refuses on purpose (as the C
+# tests' backends do, MS_TEST_INJECTED_FAILURE).
+INJECTED_FAILURE = 'injected failure'
 
 
 class PageTable(GObject.Object):
@@ -51,11 +56,16 @@ class Faults:
     def __init__(self):
         self.countdown = None
         self.mode = 'refuse'
+        self.raised = None
 
     def arm(self, n, mode='refuse'):
-        """The n-th call from now (0 = the next one) fails."""
+        """The n-th call from now (0 = the next one) fails: it returns
+        False ('refuse'), raises a RuntimeError ('raise'), or raises a
+        GLib.Error of BAD_STATE that gives the reason, INJECTED_FAILURE
+        ('reason': the error is kept as self.raised)."""
         self.countdown = n
         self.mode = mode
+        self.raised = None
 
     def disarm(self):
         self.countdown = None
@@ -90,6 +100,10 @@ class MockMethods:
             self.calls.append((self.name, kind, start, size, flags, False))
             if self.faults.mode == 'raise':
                 raise RuntimeError('%s %#x+%#x: injected failure' % (kind, start, size))
+            if self.faults.mode == 'reason':
+                self.faults.raised = GLib.Error(INJECTED_FAILURE, ERROR_DOMAIN,
+                                                int(Ms.MappingError.BAD_STATE))
+                raise self.faults.raised
             return False
 
         done = self.apply(kind, start, size, flags, page_table)
@@ -278,141 +292,6 @@ class MemorySetTestCase(unittest.TestCase):
         self.assertEqual(problems, [])
         self.assertEqual(entries.count(0, covered), len(entries) - covered,
                          'an entry at or above %#x is mapped but in no area' % covered)
-
-
-class UpstreamTest(MemorySetTestCase):
-    """The scenarios of the memory_set crate's test suite."""
-
-    def map_eight(self, flags):
-        for k in range(8):
-            self.map(k * 0x2000, 0x1000, flags)
-        self.assertEqual(self.set.props.n_areas, 8)
-
-    def test_readme_example(self):
-        self.map(0x1000, 0x4000, 1)
-        self.unmap(0x2000, 0x2000)
-        self.assertEqual(describe(self.set), [(0x1000, 0x2000, 1), (0x4000, 0x5000, 1)])
-
-    def test_map_unmap(self):
-        self.map_eight(1)
-        for k in range(8):
-            self.map(k * 0x2000 + 0x1000, 0x1000, 2)
-        self.assertEqual(self.set.props.n_areas, 16)
-        self.assertTrue(all(e in (1, 2) for e in self.table.entries))
-
-        area = self.set.find(0x4100)
-        self.assertEqual((area.get_start(), area.get_end(), area.get_flags()),
-                         (0x4000, 0x5000, 1))
-
-        self.assertMappingError(Ms.MappingError.ALREADY_EXISTS, self.set.map,
-                                Ms.MemoryArea.new(0x4000, 0x4000, 3, self.backend),
-                                self.table, False)
-        self.assertEqual(self.set.props.n_areas, 16)
-        self.assertMatchesTable()
-
-        self.map(0x4000, 0x4000, 3, unmap_overlap=True)
-        self.assertEqual(self.set.props.n_areas, 13)
-        self.assertEqual(self.table.entries[0x4000:0x8000], bytes((3,)) * 0x4000)
-        area = self.set.find(0x4100)
-        self.assertEqual((area.get_start(), area.get_end(), area.get_flags()),
-                         (0x4000, 0x8000, 3))
-
-        self.unmap(0x4000, 0x8000)
-        self.assertEqual(self.set.props.n_areas, 8)
-
-        # Past the end of the table, through holes: the backend only sees
-        # the mapped pieces, so its checks pass.
-        self.unmap(0, 0x20000)
-        self.assertEqual(self.set.props.n_areas, 0)
-        self.assertTrue(self.set.is_empty())
-        self.assertEqual(self.table.entries.count(0), MAX_ADDR)
-
-    def test_unmap_split(self):
-        self.map_eight(1)
-
-        for k in range(8):
-            self.unmap(k * 0x2000 + 0xc00, 0x1800)
-        areas = describe(self.set)
-        self.assertEqual(len(areas), 8)
-        self.assertEqual(areas[0], (0, 0xc00, 1))
-        for start, end, flags in areas[1:]:
-            self.assertEqual(start % 0x1000, 0x400)
-            self.assertEqual(end - start, 0x800)
-            self.assertEqual(flags, 1)
-
-        for k in range(8):
-            self.unmap(k * 0x2000 + 0x800, 0x100)
-        areas = describe(self.set)
-        self.assertEqual(len(areas), 16)
-        for start, end, flags in areas:
-            self.assertIn((start % 0x1000, end - start),
-                          [(0, 0x800), (0x400, 0x400), (0x900, 0x300)])
-
-        self.unmap(0, MAX_ADDR)
-        self.assertEqual(self.set.props.n_areas, 0)
-        self.assertEqual(self.table.entries.count(0), MAX_ADDR)
-
-    def page_layout(self):
-        """The areas of each mapped 4 KiB page [k * 0x2000, +0x1000), as
-        (offset in the page, size, flags)."""
-        pages = [[] for k in range(8)]
-        for start, end, flags in describe(self.set):
-            self.assertLess(start % 0x2000, 0x1000)
-            self.assertLessEqual(end - start // 0x2000 * 0x2000, 0x1000)
-            pages[start // 0x2000].append((start % 0x2000, end - start, flags))
-        return pages
-
-    def protect_with(self, start, size, update):
-        self.assertTrue(self.set.protect_with(start, size, self.table, update))
-        self.assertMatchesTable()
-
-    def test_protect(self):
-        self.map_eight(0x7)
-
-        for k in range(8):
-            self.protect_with(k * 0x2000 + 0xc00, 0x1800, update_flags(0x1))
-        self.assertEqual(self.set.props.n_areas, 23)
-        self.assertEqual(self.page_layout(),
-                         [[(0x000, 0xc00, 0x7), (0xc00, 0x400, 0x1)]]
-                         + [[(0x000, 0x400, 0x1), (0x400, 0x800, 0x7), (0xc00, 0x400, 0x1)]] * 7)
-
-        for k in range(8):
-            self.protect_with(k * 0x2000 + 0x800, 0x100, update_flags(0x13))
-        self.assertEqual(self.set.props.n_areas, 39)
-        tail = [(0x800, 0x100, 0x3), (0x900, 0x300, 0x7), (0xc00, 0x400, 0x1)]
-        layout = ([[(0x000, 0x800, 0x7)] + tail]
-                  + [[(0x000, 0x400, 0x1), (0x400, 0x400, 0x7)] + tail] * 7)
-        self.assertEqual(self.page_layout(), layout)
-
-        for k in range(8):
-            self.protect_with(k * 0x2000 + 0x880, 0x80, update_flags(0x3))
-        self.assertEqual(self.set.props.n_areas, 39)
-        self.assertEqual(self.page_layout(), layout)
-
-        self.unmap(0, MAX_ADDR)
-        self.assertEqual(self.set.props.n_areas, 0)
-        self.assertEqual(self.table.entries.count(0), MAX_ADDR)
-
-    def test_find_free_area(self):
-        self.map_eight(1)
-        cases = [
-            (0x0000, 0x1000, 0x0001, 0x1000),
-            (0x0800, 0x0800, 0x0800, 0x1000),
-            (0x1800, 0x0800, 0x0800, 0x1800),
-            (0x1800, 0x1000, 0x1000, 0x3000),
-            (0x2000, 0x1000, 0x1000, 0x3000),
-            (0xf000, 0x1000, 0x1000, 0xf000),
-            (0xf001, 0x1000, 0x1000, None),
-        ]
-        for hint, size, align, want in cases:
-            with self.subTest(hint=hex(hint), size=hex(size), align=hex(align)):
-                ok, addr = self.set.find_free_area(hint, size, 0, MAX_ADDR, align)
-                if want is None:
-                    self.assertFalse(ok)
-                else:
-                    self.assertTrue(ok)
-                    self.assertEqual(addr, want)
-        self.assertMatchesTable()
 
 
 class BindingTest(MemorySetTestCase):
@@ -841,6 +720,413 @@ def area_values(area):
     """An area of a set as the model describes one."""
     return ms_model_client.Area(area.get_start(), area.get_end(), area.get_flags(),
                                 area.get_backend().name, area.get_offset(), area.get_name())
+
+
+def boxed_pointer(area):
+    """The address of an area's MsMemoryArea (what GBoxed hashes), the
+    same for every Python wrapper of it."""
+    return GObject.GBoxed.__hash__(area)
+
+
+def c_hex(value):
+    """A number as C's "%#x" writes it (0 without the 0x)."""
+    return '%#x' % value if value else '0'
+
+
+# What get_area_table and get_area_names give for a range: the table's
+# rows one after the other, and the names.
+AreaTable = collections.namedtuple('AreaTable', 'values names offsets')
+
+# What expect-result names: "ok", or an MsMappingError by its nick.
+RESULT_CODES = dict({v.value_nick: v for v in Ms.MappingError.__enum_values__.values()}, ok=None)
+
+
+class ScenarioReplay:
+    """One replay of a scenario of scenarios.txt, as the C tests do it
+    (ms_test_scenario_run in ms-test-harness.c): a fresh set with backends
+    0 to 3 (3 without move), written in Python, every step on the set and
+    on the model, and backend call fail_at of the scenario (1 = the first,
+    0 = none) failing, with a reason.
+
+    After each change: the outcome and its error code, the exact backend
+    calls, the old flags the update function was asked about, a backend's
+    reason in the error, the n-areas notifications, and every area
+    (start, end, flags, backend, offset, name), their number, the n-areas
+    property, is_empty, the mapped size and the held areas, against the
+    model. The expect- lines hold until a backend call failed; check and
+    the end of the scenario compare every lookup and query with the model
+    at every boundary (check()).
+
+    Before the failing call, a replay repeats the one without failure
+    (fail_at 0): its outcomes and backend calls are compared, but the set
+    it holds is the one that replay compared, and that is not compared
+    again. After the failure everything is, but for the sweep of check:
+    its lookups are made at every point, its queries over the whole
+    address space (check(sweep=False)), which keeps the 206 replays within
+    a minute under valgrind."""
+
+    N_BACKENDS = 4
+    NO_MOVE = ('3',)
+    MAX_HELD = 16
+
+    def __init__(self, test, model, scenario, fail_at):
+        self.test = test
+        self.model = model
+        self.scenario = scenario
+        self.fail_at = fail_at
+        self.log = []
+        self.faults = Faults()
+        self.backends = [(Backend if str(i) in self.NO_MOVE else MovingBackend)(
+            str(i), self.log, self.faults) for i in range(self.N_BACKENDS)]
+        self.set = Ms.MemorySet.new()
+        self.n_notify = 0
+        self.set.connect('notify::n-areas', self._count_notify)
+        self.held = []          # (area, its values when taken)
+        self.known = {}         # boxed pointer: (area, its values when first seen)
+        self.failed = False
+        self.n_calls = 0
+        self.context = scenario.name
+
+    def _count_notify(self, obj, pspec):
+        self.n_notify += 1
+
+    def run(self):
+        """Replays the scenario; returns how many backend calls it made."""
+        model = self.model
+        model.reset()
+        last = None
+        for step in self.scenario.steps:
+            self.context = 'scenario %s, %s, failing call %d' % (self.scenario.name, step,
+                                                                 self.fail_at)
+            args = step.args
+            # Expectations hold until an injected failure.
+            exact = not self.failed
+            if step.is_change:
+                last = self.change(step)
+            elif step.verb == 'merge':
+                self.set_merge(args['merge'])
+            elif step.verb == 'limit':
+                model.set_max_areas(args['max_areas'])
+                self.set.set_max_areas(args['max_areas'])
+            elif step.verb == 'hold':
+                area = self.set.find(args['addr'])
+                if area is not None:
+                    self.held.append((area, area_values(area)))
+                    del self.held[:-self.MAX_HELD]
+            elif step.verb == 'check':
+                if not self.repeating():
+                    self.check(sweep=self.fail_at == 0)
+            elif exact:
+                self.expect(step, last)
+        self.context = 'scenario %s, at its end, failing call %d' % (self.scenario.name,
+                                                                     self.fail_at)
+        self.check(sweep=self.fail_at == 0)
+        return self.n_calls
+
+    # -- changes -------------------------------------------------------------
+
+    def change(self, step):
+        """Runs a change on the model and on the set, compares them and
+        gives the outcome (None or the error code)."""
+        model, s, args = self.model, self.set, step.args
+        fail_at = None
+        if self.fail_at > self.n_calls:
+            # Counted from 0 in this change.
+            fail_at = self.fail_at - self.n_calls - 1
+            self.faults.arm(fail_at, 'reason')
+        asked, update = [], None
+
+        if step.verb in ('map', 'map!'):
+            offset = args['start'] if args['offset'] is None else args['offset']
+            backend = self.backends[args['backend']]
+            want = model.map(args['start'], args['size'], args['flags'], backend.name, offset,
+                             args['name'], step.verb == 'map!', fail_at=fail_at)
+            area = Ms.MemoryArea.new_full(args['start'], args['size'], args['flags'], backend,
+                                          offset, args['name'])
+            call = (s.map, area, None, step.verb == 'map!')
+        elif step.verb == 'unmap':
+            want = model.unmap(args['start'], args['size'], fail_at=fail_at)
+            call = (s.unmap, args['start'], args['size'], None)
+        elif step.verb == 'protect':
+            want = model.protect(args['start'], args['size'], args['flags'], fail_at=fail_at)
+            call = (s.protect, args['start'], args['size'], args['flags'], None)
+        elif step.verb == 'protect-with':
+            update = ms_scenarios.update_function(args['update'], args['param'])
+
+            def recording(old):
+                asked.append(old)
+                return update(old)
+
+            want = model.protect_with(args['start'], args['size'], update, fail_at=fail_at)
+            call = (s.protect_with, args['start'], args['size'], None, recording)
+        elif step.verb == 'clear':
+            want = model.clear(fail_at=fail_at)
+            call = (s.clear, None)
+        else:
+            want = model.remap(args['old_start'], args['old_size'], args['new_start'],
+                               args['new_size'], fail_at=fail_at)
+            call = (s.remap, args['old_start'], args['old_size'], args['new_start'],
+                    args['new_size'], None)
+
+        n_notify, n_before = self.n_notify, s.get_n_areas()
+        del self.log[:]
+        error = None
+        try:
+            call[0](*call[1:])
+        except GLib.Error as e:
+            error = e
+        self.faults.disarm()
+        got = None if error is None else error.code
+        test, context = self.test, self.context
+        if error is not None:
+            test.assertEqual(error.domain, ERROR_DOMAIN, context)
+        test.assertEqual(got, want.outcome, '%s: %s, the model %r' % (context, error, want))
+        test.assertEqual(self.log, want.calls, context)
+        if any(not c[-1] for c in want.calls):
+            self.failed = True
+        self.n_calls += len(self.log)
+
+        # A backend's reason reaches the caller, after the operation and the
+        # range it was asked for (with the overrides, the backend's own
+        # GLib.Error reaches it as it is).
+        if got == Ms.MappingError.BAD_STATE and self.log and not self.log[-1][-1]:
+            name, kind, start, size = self.log[-1][:4]
+            if OVERRIDES:
+                test.assertIs(error, self.faults.raised, context)
+            else:
+                prefix = 'Failed to %s [%s, %s): ' % (kind, c_hex(start), c_hex(start + size))
+                test.assertTrue(error.message.startswith(prefix), '%s: %r does not start with %r'
+                                % (context, error.message, prefix))
+                test.assertIn(INJECTED_FAILURE, error.message, context)
+
+        self.compare_notify(n_notify, n_before)
+        if update is not None:
+            test.assertEqual(asked, want.seen, context)
+        if not self.repeating():
+            self.compare_areas()
+        return got
+
+    def repeating(self):
+        """Whether the replay is still that without failure: before the
+        failing call, after the same calls (compared), the set is the one
+        that replay compared at this step."""
+        return self.fail_at > 0 and not self.failed
+
+    def set_merge(self, merge):
+        n_notify, n_before = self.n_notify, self.set.get_n_areas()
+        del self.log[:]
+        self.model.set_merge_adjacent(merge)
+        self.set.set_merge_adjacent(merge)
+        # Bookkeeping only: no backend call.
+        self.test.assertEqual(self.log, [], self.context)
+        self.compare_notify(n_notify, n_before)
+        if not self.repeating():
+            self.compare_areas()
+
+    def compare_notify(self, n_notify, n_before):
+        """One notification of n-areas when the number changed, else none."""
+        changed = self.set.get_n_areas() != n_before
+        self.test.assertEqual(self.n_notify, n_notify + changed, self.context)
+
+    def compare_areas(self):
+        """The areas, their number, the n-areas property, is_empty, the
+        mapped size and the held areas, against the model. Gives the areas,
+        as the model writes them, by their boxed pointer."""
+        test, context, s, model = self.test, self.context, self.set, self.model
+        want = model.areas()
+        areas = s.get_areas()
+        test.assertEqual(len(areas), len(want), context)
+        rows = memoryview(s.get_area_table(0, ms_model_client.TOP, True).get_data()).cast('Q')
+        names = s.get_area_names(0, ms_model_client.TOP)
+        test.assertEqual((len(rows), len(names)), (4 * len(want), len(want)), context)
+        # Each area is read in full once, when new (and kept, so that its
+        # memory is never another area's): its backend comes from there,
+        # the rest from the table, and the two agree.
+        got, read, by_pointer = [], [], {}
+        for i, area in enumerate(areas):
+            pointer = boxed_pointer(area)
+            known = self.known.get(pointer)
+            if known is None:
+                known = self.known[pointer] = (area, area_values(area))
+            start, end, flags, offset = rows[4 * i:4 * i + 4]
+            values = ms_model_client.Area(start, end, flags, known[1].backend, offset, names[i])
+            got.append(values)
+            read.append(known[1])
+            by_pointer[pointer] = values
+        test.assertEqual(got, want, context)
+        test.assertEqual(read, got, context + ': an area changed, or its table row is not it')
+        test.assertEqual(s.props.n_areas, len(want), context)
+        test.assertEqual(s.get_n_areas(), len(want), context)
+        test.assertEqual(s.is_empty(), not want, context)
+        test.assertEqual(s.get_mapped_size(), model.mapped_size, context)
+        for area, was in self.held:
+            test.assertEqual(area_values(area), was, context + ': a held area changed')
+        return by_pointer
+
+    # -- expectations --------------------------------------------------------
+
+    def expect(self, step, last):
+        test, s, args = self.test, self.set, step.args
+        context = self.context
+        if step.verb == 'expect-result':
+            test.assertEqual(last, RESULT_CODES[args['result']], context)
+        elif step.verb == 'expect-n-areas':
+            test.assertEqual(s.get_n_areas(), args['n_areas'], context)
+        elif step.verb == 'expect-area':
+            area = s.find(args['start'])
+            test.assertIsNotNone(area, context)
+            offset = args['start'] if args['offset'] is None else args['offset']
+            test.assertEqual((area.get_start(), area.get_end(), area.get_flags(),
+                              area.get_offset()),
+                             (args['start'], args['end'], args['flags'], offset), context)
+            if args['name'] is not None:
+                test.assertEqual(area.get_name(), args['name'], context)
+        elif step.verb == 'expect-free':
+            test.assertFalse(s.overlaps(args['start'], args['size']), context)
+        elif step.verb == 'expect-find-free':
+            ok, got = s.find_free_area(args['hint'], args['size'], args['limit_start'],
+                                       args['limit_end'], args['align'])
+            test.assertEqual(got if ok else None, args['answer'], context)
+        elif step.verb == 'expect-find-free-top-down':
+            ok, got = s.find_free_area_top_down(args['size'], args['limit_start'],
+                                                args['limit_end'], args['align'])
+            test.assertEqual(got if ok else None, args['answer'], context)
+        else:
+            raise AssertionError('%s: no such step' % context)
+
+    # -- every lookup and query ----------------------------------------------
+
+    SEARCH_ALIGNS = (1, 0x10, 0x1000, 0x200000)
+
+    def check(self, sweep=True):
+        """ms_test_harness_check: the areas, then at each point of the model
+        (where a cell starts) and around it, find, the areas, table and
+        names in ranges to a few points on, the gaps there and past the
+        top, and the free-area searches from there and between it and the
+        next point, against the model. (A query made twice in one check,
+        with nothing changed in between, is made once.)
+
+        Without sweep, the lookups at each point are find only, and the
+        queries are those of the whole address space: the areas, table and
+        names, overlaps and gaps of [0, 2^64 - 1), and the free-area
+        searches from 0 in it."""
+        top = ms_model_client.TOP
+        s = self.set
+        by_pointer = self.compare_areas()
+        points = self.model.points()
+
+        # What the set gives, with the model's query for each.
+        got, queries = [], []
+
+        def compare(value, *query):
+            got.append(value)
+            queries.append(query)
+
+        def values(area):
+            # An area of the list compare_areas just compared, or another.
+            if area is None:
+                return None
+            found = by_pointer.get(boxed_pointer(area))
+            return area_values(area) if found is None else found
+
+        def gaps(start, size):
+            collected = []
+            s.foreach_gap(start, size, lambda gap_start, gap_size: collected.append(
+                (gap_start, gap_size)) and False)
+            return collected
+
+        def searches(hint, limit_start, limit_end, top_down=True):
+            for align in self.SEARCH_ALIGNS:
+                for size in (align, 2 * align, 3 * align):
+                    ok, start = s.find_free_area(hint, size, limit_start, limit_end, align)
+                    compare(start if ok else None,
+                            'find_free_area', hint, size, limit_start, limit_end, align)
+                    if top_down:
+                        ok, start = s.find_free_area_top_down(size, limit_start, limit_end, align)
+                        compare(start if ok else None,
+                                'find_free_area_top_down', size, limit_start, limit_end, align)
+
+        def ranges(start, size):
+            compare([values(a) for a in s.get_areas_in_range(start, size)],
+                    'areas_in', start, size)
+            compare(s.overlaps(start, size), 'overlaps', start, size)
+            names = s.get_area_names(start, size)
+            for offsets in (False, True):
+                table = s.get_area_table(start, size, offsets).get_data()
+                compare(AreaTable(list(memoryview(table).cast('Q')), names, offsets),
+                        'areas_in', start, size)
+            compare(gaps(start, size), 'gaps', start, size)
+
+        if not sweep:
+            for p in points:
+                compare(values(s.find(p)), 'find', p)
+            ranges(0, top)
+            searches(0, 0, top)
+            points = []
+
+        for i, p in enumerate(points):
+            after = points[i + 1] if i + 1 < len(points) else top
+            for probe in (p, p - 1 & top, p + 1 & top, p + (after - p) // 2):
+                compare(values(s.find(probe)), 'find', probe)
+
+            # Ranges from here to a few points on, and past the top.
+            for q in points[i:i + 3]:
+                ranges(p, q - p + 1)
+            compare(gaps(p, top), 'gaps', p, top)
+
+            # The top-down searches of the whole space are the same at
+            # every point.
+            searches(p, 0, top, top_down=i == 0)
+            searches(0, p, after)
+
+        for value, query, want in zip(got, queries, self.model.ask_all(queries)):
+            if isinstance(value, AreaTable):
+                want = AreaTable([x for a in want for x in (a.start, a.end, a.flags)
+                                  + ((a.offset,) if value.offsets else ())],
+                                 [a.name for a in want], value.offsets)
+            if value != want:
+                self.test.assertEqual(value, want, '%s: %s (%s)' % (
+                    self.context, query[0], ', '.join(map(c_hex, query[1:]))))
+
+
+def _scenario_test(scenario):
+    def test(self):
+        model = ms_model_client.Model([str(i) for i in range(ScenarioReplay.N_BACKENDS)],
+                                      no_move=ScenarioReplay.NO_MOVE,
+                                      exceptions_reach_caller=OVERRIDES)
+        self.addCleanup(model.close)
+        n_calls = ScenarioReplay(self, model, scenario, 0).run()
+        # Every backend call that the scenario makes fails once.
+        for fail_at in range(1, n_calls + 1):
+            ScenarioReplay(self, model, scenario, fail_at).run()
+        self.failure_points[scenario.name] = n_calls
+
+    test.__doc__ = 'scenario %s (%s:%d), each backend call failing in turn' % (
+        scenario.name, ms_scenarios.FILE_NAME, scenario.line)
+    return test
+
+
+@unittest.skipIf(ms_model_client.oracle_path() is None,
+                 'MS_MODEL_ORACLE does not name the model (run by meson test, it does)')
+class ScenarioTest(unittest.TestCase):
+    """The scenarios of tests/scenarios.txt, replayed as the C tests replay
+    them (test-scenarios.c), through PyGObject with backends written in
+    Python, against the reference model (ms_model_client.py), and again
+    with each backend call failing in turn."""
+
+    failure_points = {}
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.failure_points:
+            print('\n%d scenarios, %d failure points' % (len(cls.failure_points),
+                                                         sum(cls.failure_points.values())),
+                  file=sys.stderr)
+
+
+for _scenario in ms_scenarios.load():
+    setattr(ScenarioTest, 'test_' + _scenario.name.replace('-', '_'), _scenario_test(_scenario))
+del _scenario
 
 
 @unittest.skipIf(ms_model_client.oracle_path() is None,
