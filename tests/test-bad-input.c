@@ -389,6 +389,139 @@ test_host_backend (Fixture       *f,
   }
 }
 
+static void
+test_linux_mm (Fixture       *f,
+               gconstpointer  data)
+{
+  /* The mm has a backend of its own: the fixture's must hear nothing,
+   * and neither must this one once the mm holds its one VMA. */
+  g_autoptr(MsTestBackend) mm_backend = ms_test_backend_new ();
+  g_autoptr(MsLinuxMm) mm = ms_linux_mm_new (MS_MAPPING_BACKEND (mm_backend));
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  MsLinuxMm *not_mm = (MsLinuxMm *) f->not_a_set;
+  MsLinuxFile *not_file = (MsLinuxFile *) f->not_a_set;
+  MsMemoryArea *mm_area;
+  guint64 out = 0x5a5a;
+
+  g_assert_true (ms_linux_mm_mmap (mm, 0x10000000, 0x1000, 3, 0x22, NULL, 0, NULL, NULL));
+  mm_area = ms_memory_set_find (ms_linux_mm_get_set (mm), 0x10000000);
+  g_assert_nonnull (mm_area);
+  ms_test_backend_reset_calls (mm_backend);
+  before = ms_linux_mm_to_string (mm);
+
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_new", "MS_IS_MAPPING_BACKEND", g_assert_null (ms_linux_mm_new (BACKEND (f))));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_new_for_process", "MS_IS_MAPPING_BACKEND", g_assert_null (ms_linux_mm_new_for_process (BACKEND (f), "", NULL, 0, 0, 0, 0, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_new_for_process", "maps != NULL", g_assert_null (ms_linux_mm_new_for_process (NULL, NULL, NULL, 0, 0, 0, 0, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_new_for_process", "error == NULL || *error == NULL", g_assert_null (ms_linux_mm_new_for_process (NULL, "", NULL, 0, 0, 0, 0, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_load_maps", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_load_maps (NULL, "", NULL, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_load_maps", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_load_maps (not_mm, "", NULL, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_load_maps", "maps != NULL", g_assert_false (ms_linux_mm_load_maps (mm, NULL, NULL, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_load_maps", "error == NULL || *error == NULL", g_assert_false (ms_linux_mm_load_maps (mm, "", NULL, &f->set_error)));
+
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_get_set", "MS_IS_LINUX_MM (self)", g_assert_null (ms_linux_mm_get_set (NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_get_set", "MS_IS_LINUX_MM (self)", g_assert_null (ms_linux_mm_get_set (not_mm)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_get_anonymous_backend", "MS_IS_LINUX_MM (self)", g_assert_null (ms_linux_mm_get_anonymous_backend (NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_get_brk", "MS_IS_LINUX_MM (self)", g_assert_cmpuint (ms_linux_mm_get_brk (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_get_start_brk", "MS_IS_LINUX_MM (self)", g_assert_cmpuint (ms_linux_mm_get_start_brk (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_get_start_stack", "MS_IS_LINUX_MM (self)", g_assert_cmpuint (ms_linux_mm_get_start_stack (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_get_stack_rlimit", "MS_IS_LINUX_MM (self)", g_assert_cmpuint (ms_linux_mm_get_stack_rlimit (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_get_personality", "MS_IS_LINUX_MM (self)", g_assert_cmpuint (ms_linux_mm_get_personality (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_get_mmap_base", "MS_IS_LINUX_MM (self)", g_assert_cmpuint (ms_linux_mm_get_mmap_base (not_mm), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_get_legacy_layout", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_get_legacy_layout (NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_get_fault_guess", "MS_IS_LINUX_MM (self)", g_assert_cmpint (ms_linux_mm_get_fault_guess (NULL), ==, MS_LINUX_MM_FAULT_GUESS_NONE));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_set_fault_guess", "MS_IS_LINUX_MM (self)", ms_linux_mm_set_fault_guess (NULL, MS_LINUX_MM_FAULT_GUESS_ALL));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_set_fault_guess", "guess <= MS_LINUX_MM_FAULT_GUESS_REPEATS", ms_linux_mm_set_fault_guess (mm, (MsLinuxMmFaultGuess) 99));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_get_thread_id", "MS_IS_LINUX_MM (self)", g_assert_cmpuint (ms_linux_mm_get_thread_id (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_set_thread_id", "MS_IS_LINUX_MM (self)", ms_linux_mm_set_thread_id (not_mm, 7));
+  g_assert_cmpint (ms_linux_mm_get_fault_guess (mm), ==, MS_LINUX_MM_FAULT_GUESS_NONE);
+
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mmap", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_mmap (NULL, 0, 0x1000, 3, 0x22, NULL, 0, &out, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mmap", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_mmap (not_mm, 0, 0x1000, 3, 0x22, NULL, 0, &out, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mmap", "MS_IS_LINUX_FILE (file)", g_assert_false (ms_linux_mm_mmap (mm, 0, 0x1000, 1, 0x02, not_file, 0, &out, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mmap", "(error) == NULL || *(error) == NULL", g_assert_false (ms_linux_mm_mmap (mm, 0, 0x1000, 3, 0x22, NULL, 0, &out, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_munmap", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_munmap (NULL, 0x10000000, 0x1000, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_munmap", "(error) == NULL || *(error) == NULL", g_assert_false (ms_linux_mm_munmap (mm, 0x10000000, 0x1000, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mprotect", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_mprotect (not_mm, 0x10000000, 0x1000, 1, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mprotect", "(error) == NULL || *(error) == NULL", g_assert_false (ms_linux_mm_mprotect (mm, 0x10000000, 0x1000, 1, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_pkey_mprotect", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_pkey_mprotect (NULL, 0x10000000, 0x1000, 1, -1, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_pkey_mprotect", "(error) == NULL || *(error) == NULL", g_assert_false (ms_linux_mm_pkey_mprotect (mm, 0x10000000, 0x1000, 1, -1, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mremap", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_mremap (NULL, 0x10000000, 0x1000, 0x2000, 1, 0, &out, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mremap", "(error) == NULL || *(error) == NULL", g_assert_false (ms_linux_mm_mremap (mm, 0x10000000, 0x1000, 0x2000, 1, 0, &out, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_brk", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_brk (NULL, 0, &out, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_brk", "(error) == NULL || *(error) == NULL", g_assert_false (ms_linux_mm_brk (mm, 0, &out, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_madvise", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_madvise (not_mm, 0x10000000, 0x1000, 10, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_madvise", "(error) == NULL || *(error) == NULL", g_assert_false (ms_linux_mm_madvise (mm, 0x10000000, 0x1000, 10, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mlock", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_mlock (NULL, 0x10000000, 0x1000, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mlock", "(error) == NULL || *(error) == NULL", g_assert_false (ms_linux_mm_mlock (mm, 0x10000000, 0x1000, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mlock2", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_mlock2 (NULL, 0x10000000, 0x1000, 1, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mlock2", "(error) == NULL || *(error) == NULL", g_assert_false (ms_linux_mm_mlock2 (mm, 0x10000000, 0x1000, 1, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_munlock", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_munlock (NULL, 0x10000000, 0x1000, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_munlock", "(error) == NULL || *(error) == NULL", g_assert_false (ms_linux_mm_munlock (mm, 0x10000000, 0x1000, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mlockall", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_mlockall (not_mm, 1, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mlockall", "(error) == NULL || *(error) == NULL", g_assert_false (ms_linux_mm_mlockall (mm, 1, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_munlockall", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_munlockall (NULL, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_munlockall", "(error) == NULL || *(error) == NULL", g_assert_false (ms_linux_mm_munlockall (mm, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mseal", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_mseal (NULL, 0x10000000, 0x1000, 0, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_mseal", "(error) == NULL || *(error) == NULL", g_assert_false (ms_linux_mm_mseal (mm, 0x10000000, 0x1000, 0, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_fault", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_fault (NULL, 0x10000000, MS_PROT_WRITE, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_fault", "(error) == NULL || *(error) == NULL", g_assert_false (ms_linux_mm_fault (mm, 0x10000000, MS_PROT_WRITE, &f->set_error)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_report_anonymous", "MS_IS_LINUX_MM (self)", g_assert_false (ms_linux_mm_report_anonymous (not_mm, 0x10000000, 0x1000, NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_report_anonymous", "(error) == NULL || *(error) == NULL", g_assert_false (ms_linux_mm_report_anonymous (mm, 0x10000000, 0x1000, &f->set_error)));
+
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_get_area_name", "MS_IS_LINUX_MM (self)", g_assert_null (ms_linux_mm_get_area_name (NULL, mm_area)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_get_area_name", "area != NULL", g_assert_null (ms_linux_mm_get_area_name (mm, NULL)));
+  /* An area of a plain set: its backend is no MsLinuxFile. */
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_get_area_name", "MS_IS_LINUX_FILE", g_assert_null (ms_linux_mm_get_area_name (mm, f->area)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_to_string", "MS_IS_LINUX_MM (self)", g_assert_null (ms_linux_mm_to_string (NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_mm_to_string", "MS_IS_LINUX_MM (self)", g_assert_null (ms_linux_mm_to_string (not_mm)));
+  g_assert_cmphex (out, ==, 0x5a5a);
+
+  /* Nothing reached the mm or its backend. */
+  after = ms_linux_mm_to_string (mm);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpuint (ms_test_backend_get_calls (mm_backend)->len, ==, 0);
+
+  /* Not programmer errors: the out locations are optional, and so is
+   * the error; a call the kernel refuses only sets the error. */
+  g_assert_true (ms_linux_mm_mmap (mm, 0x20000000, 0x1000, 3, 0x22, NULL, 0, NULL, NULL));
+  g_assert_true (ms_linux_mm_mremap (mm, 0x20000000, 0x1000, 0x2000, 0, 0, NULL, NULL));
+  g_assert_true (ms_linux_mm_brk (mm, 0, NULL, NULL));
+  g_assert_false (ms_linux_mm_munmap (mm, 0x10000800, 0x1000, NULL));
+  g_assert_cmpuint (ms_memory_set_get_n_areas (ms_linux_mm_get_set (mm)), ==, 2);
+  {
+    g_autofree char *none = ms_linux_mm_flags_to_string (0);
+
+    g_assert_cmpstr (none, ==, "");
+  }
+}
+
+static void
+test_linux_file (Fixture       *f,
+                 gconstpointer  data)
+{
+  MsLinuxFile *not_file = (MsLinuxFile *) f->not_a_set;
+
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_file_new", "MS_IS_MAPPING_BACKEND", g_assert_null (ms_linux_file_new ("/x", 0, 0, 0, BACKEND (f))));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_file_get_path", "MS_IS_LINUX_FILE", g_assert_null (ms_linux_file_get_path (NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_file_get_path", "MS_IS_LINUX_FILE", g_assert_null (ms_linux_file_get_path (not_file)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_file_get_fs_type", "MS_IS_LINUX_FILE", g_assert_cmpuint (ms_linux_file_get_fs_type (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_file_get_open_flags", "MS_IS_LINUX_FILE", g_assert_cmpuint (ms_linux_file_get_open_flags (NULL), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_file_get_mode", "MS_IS_LINUX_FILE", g_assert_cmpuint (ms_linux_file_get_mode (not_file), ==, 0));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_file_get_backend", "MS_IS_LINUX_FILE", g_assert_null (ms_linux_file_get_backend (NULL)));
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_file_is_anonymous", "MS_IS_LINUX_FILE", g_assert_false (ms_linux_file_is_anonymous (NULL)));
+  /* A set's backend is no file. */
+  MS_TEST_EXPECT_CRITICAL ("ms_linux_file_is_anonymous", "MS_IS_LINUX_FILE", g_assert_false (ms_linux_file_is_anonymous ((MsLinuxFile *) f->backend)));
+
+  /* Not programmer errors: no path, no backend. */
+  {
+    g_autoptr(MsLinuxFile) file = ms_linux_file_new (NULL, 0, 0, 0, NULL);
+
+    g_assert_null (ms_linux_file_get_path (file));
+    g_assert_null (ms_linux_file_get_backend (file));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -417,6 +550,10 @@ main (int   argc,
               fixture_setup, test_memory_set_load_maps, fixture_teardown);
   g_test_add ("/bad-input/host-backend", Fixture, NULL,
               fixture_setup, test_host_backend, fixture_teardown);
+  g_test_add ("/bad-input/linux-mm", Fixture, NULL,
+              fixture_setup, test_linux_mm, fixture_teardown);
+  g_test_add ("/bad-input/linux-file", Fixture, NULL,
+              fixture_setup, test_linux_file, fixture_teardown);
 
   return g_test_run ();
 }
