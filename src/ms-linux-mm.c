@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The rules are those of x86-64 Linux 6.18 as measured on recorded
- * programs (the shared linux-mm README, its rules R1 to R18 and its
- * "cannot be reproduced" items C1 to C4); "measured" marks a rule found
+ * programs (docs/linux-mm.md, "The kernel's rules": the rules R1 to R18
+ * and C1 to C4, what no system call shows); "measured" marks a rule found
  * by recording, "src" one read from the kernel's mm/ and not exercised.
  * Only the public API of MsMemorySet is used: the set never merges by
  * itself (merge-adjacent stays off), every merge is a join decided here.
@@ -653,10 +653,11 @@ meets_any (GArray  *ranges,
 
 /* The fault guess (C1), where the fault bit is unknown: in every VMA
  * (FAULT_GUESS_ALL), or (FAULT_GUESS_REPEATS) in a VMA whose exact range
- * was reported before, since the shared tracer prints a range only once
- * (tracer.c anon_report()) and never shows the faults of a new VMA at
- * such a range. A private writable VMA counts as written once a later
- * call looks at it, unless the thread that created it has not made
+ * was reported before, since a recording's A lines give a range only
+ * once (docs/linux-mm.md, "The trace format") and never show the faults
+ * of a new VMA at such a range. A private writable VMA counts as
+ * written once a later call looks at it, unless the thread that
+ * created it has not made
  * another call since. Called at every decision that reads the anon_vma
  * of a target or a neighbour; *@area (a reference, or NULL) is replaced
  * when it changes. */
@@ -2515,8 +2516,8 @@ do_fault (MsLinuxMm  *self,
   return 0;
 }
 
-/* An A line of the shared tracer: smaps shows [start, end) as one VMA
- * with anonymous pages. */
+/* An A line of a recording (docs/linux-mm.md, "The trace format"):
+ * smaps shows [start, end) as one VMA with anonymous pages. */
 static gint64
 do_report_anonymous (MsLinuxMm  *self,
                      guint64     start,
@@ -2527,8 +2528,9 @@ do_report_anonymous (MsLinuxMm  *self,
   g_autoptr(GPtrArray) areas = NULL;
   Range *reported;
 
-  /* C2, measured (gcc_cc1_big): the VM_GROWSDOWN VMA grew by faults,
-   * which no call shows; the report gives its new start. */
+  /* C2, measured (cc1 compiling a large file): the VM_GROWSDOWN VMA
+   * grew by faults, which no call shows; the report gives its new
+   * start. */
   if (stack != NULL && area_end (stack) == end && start < area_start (stack) &&
       (area_flags (stack) & MS_LINUX_VM_GROWSDOWN) &&
       !ms_memory_set_overlaps (self->set, start, area_start (stack) - start))
@@ -2594,8 +2596,9 @@ parse_range (const char *word,
 }
 
 /* The VmFlags of @text, by range: either "START-END MNEMONIC..." lines
- * (the shared tracer's .vmflags files) or /proc/<pid>/smaps itself,
- * whose "VmFlags:" lines belong to the range above them. */
+ * (a recording's .vmflags files, docs/linux-mm.md, "The trace format")
+ * or /proc/<pid>/smaps itself, whose "VmFlags:" lines belong to the
+ * range above them. */
 static GHashTable *
 parse_vmflags (const char *text)
 {
@@ -2910,8 +2913,8 @@ ms_linux_mm_constructed (GObject *object)
   self->brk = self->start_brk;
 
   /* The legacy bottom-up layout: only with the ADDR_COMPAT_LAYOUT
-   * personality (setarch -L) or vm.legacy_va_layout (measured, traces
-   * compat_*; x86's mmap_is_legacy() ignores the stack limit). */
+   * personality (setarch -L) or vm.legacy_va_layout (measured; x86's
+   * mmap_is_legacy() ignores the stack limit). */
   self->top_down = !(self->personality & ADDR_COMPAT_LAYOUT);
   if (self->mmap_base_asked != 0)
     self->mmap_base = self->mmap_base_asked;
@@ -2922,7 +2925,7 @@ ms_linux_mm_constructed (GObject *object)
       /* R1: PAGE_ALIGN(TASK_SIZE - clamp(rlimit + guard gap, 128 MiB,
        * 5/6 TASK_SIZE)), no random offset with ASLR off. An unlimited
        * stack skips the pad (it would overflow) and is clamped to 5/6:
-       * still top-down, at 0x155555556000 (measured, traces legacy_*). */
+       * still top-down, at 0x155555556000 (measured, legacy_torture). */
       guint64 gap = self->stack_rlimit;
 
       if (gap <= G_MAXUINT64 - STACK_GUARD_GAP)
@@ -3336,7 +3339,7 @@ ms_linux_mm_new_for_process (MsMappingBackend  *anonymous_backend,
  * @maps: text in the layout of `/proc/<pid>/maps`
  * @vmflags: (nullable): the VmFlags of those lines: `/proc/<pid>/smaps`
  *   itself, or lines of `start-end` and the mnemonics (`rd wr mr mw me
- *   ac`), as the shared tracer writes them; or %NULL
+ *   ac`), as a recording's `.vmflags` files hold them; or %NULL
  * @error: return location for a #GError
  *
  * Maps one VMA for each line of @maps, as they are, with no merging:
@@ -4133,10 +4136,10 @@ ms_linux_mm_fault (MsLinuxMm  *self,
  *
  * Tells the mm that `/proc/<pid>/smaps` shows `[start, start + size)` as
  * a VMA with anonymous pages (`Anonymous:` above 0), as the A lines of a
- * recording with the shared tracer's `-a` do: every VMA of the range
- * that has no anon_vma gets one, as a write fault would have given it;
- * and a stack that ends at the range's end and starts above @start grew
- * down to @start, by faults no call shows.
+ * recording do: every VMA of the range that has no anon_vma gets one,
+ * as a write fault would have given it; and a stack that ends at the
+ * range's end and starts above @start grew down to @start, by faults no
+ * call shows.
  *
  * It fails only when a backend refuses the growth of the stack.
  *

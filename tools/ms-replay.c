@@ -5,7 +5,8 @@
  *
  * ms-replay [-v] [-V] [-S] [-H] PREFIX...
  *
- * PREFIX names a recording of the shared tracer (linux-mm/tracer.c):
+ * PREFIX names a recording (docs/linux-mm.md, "The trace format" and
+ * "Recording a new program"):
  * PREFIX.initial (the maps at the first instruction), PREFIX.initial.vmflags,
  * PREFIX.trace (its memory system calls in the kernel's order, with "A"
  * lines of VMAs newly seen with anonymous pages), PREFIX.final (the maps
@@ -26,7 +27,8 @@
  * a recorded result.
  *
  * -v lists every mismatch, -V also compares the VmFlags of each VMA,
- * -S the maps after every call with PREFIX.steps (tracer -s), and -H
+ * -S the maps after every call with PREFIX.steps (optional in a
+ * recording: docs/linux-mm.md, "The trace format"), and -H
  * turns the fault guess off. The exit status is 0 when every trace
  * matches in full (and, with -V and -S, their flags and steps), 1
  * otherwise, 2 for bad usage or unreadable files.
@@ -178,7 +180,7 @@ compare_maps (const char  *kernel_text,
   return matched;
 }
 
-/* \ooo escapes of the tracer's path=. */
+/* \ooo escapes of path= (docs/linux-mm.md, "The trace format"). */
 static char *
 unescape (const char *text)
 {
@@ -552,7 +554,8 @@ replay (const char    *prefix,
       exit (2);
     }
   /* Where the recording has no fault bit (no A lines), guess everywhere;
-   * where it has, only where the tracer cannot see (C1). */
+   * where it has, only where the A lines cannot show a fault (C1,
+   * docs/linux-mm.md, "The kernel's rules"). */
   if (options->guess)
     ms_linux_mm_set_fault_guess (mm, has_reports ? MS_LINUX_MM_FAULT_GUESS_REPEATS : MS_LINUX_MM_FAULT_GUESS_ALL);
 
