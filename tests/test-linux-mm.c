@@ -3,12 +3,13 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The expected values come from the rules measured on Linux 6.18 (the
- * shared linux-mm README, R1 to R18), the man pages and the kernel's mm/
- * where those say nothing: an address, a set of VmFlags or an errno here
- * is what the kernel would give, worked out by hand. Every test also
- * checks that the backends hold exactly what the set describes: a shadow
- * of their pages is rebuilt from the calls they accepted, in order.
+ * The expected values come from the rules measured on Linux 6.18
+ * (docs/linux-mm.md, "The kernel's rules", R1 to R18), the man pages and
+ * the kernel's mm/ where those say nothing: an address, a set of VmFlags
+ * or an errno here is what the kernel would give, worked out by hand.
+ * Every test also checks that the backends hold exactly what the set
+ * describes: a shadow of their pages is rebuilt from the calls they
+ * accepted, in order.
  */
 
 #include "ms-test-backend.h"
