@@ -1848,6 +1848,16 @@ test_fault_anon_vma (Fixture       *f,
   /* Not adjacent: one of its own. */
   g_assert_cmphex (anon_vma_of (f, X + 3 * PAGE), !=, a);
   g_assert_cmphex (anon_vma_of (f, X + 3 * PAGE), !=, 0);
+  /* Between two written neighbours, the next one's is tried first. */
+  g_assert_cmphex (anon (f, 0x30000000, PAGE, RW), ==, 0x30000000);
+  g_assert_cmphex (anon (f, 0x30000000 + PAGE, PAGE, RW | PROT_EXEC_), ==, 0x30000000 + PAGE);
+  g_assert_cmphex (anon (f, 0x30000000 + 2 * PAGE, PAGE, RW), ==, 0x30000000 + 2 * PAGE);
+  fault_ok (f, 0x30000000, MS_PROT_WRITE);
+  fault_ok (f, 0x30000000 + 2 * PAGE, MS_PROT_WRITE);
+  g_assert_cmphex (anon_vma_of (f, 0x30000000), !=, anon_vma_of (f, 0x30000000 + 2 * PAGE));
+  fault_ok (f, 0x30000000 + PAGE, MS_PROT_WRITE);
+  g_assert_cmphex (anon_vma_of (f, 0x30000000 + PAGE), ==, anon_vma_of (f, 0x30000000 + 2 * PAGE));
+
   /* The same anon_vma: the two merge once their flags agree. */
   ASSERT_OK (ms_linux_mm_mprotect (f->mm, X + PAGE, PAGE, RW, ERR));
   g_assert_cmphex (ms_memory_area_get_end (area_at (f, X)), ==, X + 2 * PAGE);
