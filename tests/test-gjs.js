@@ -273,6 +273,42 @@ tests['naming an error code'] = function () {
         'MS_MAPPING_ERROR_NOT_MAPPED', 'the last code');
 };
 
+// Linux's calls through an MsLinuxMm whose anonymous memory a JavaScript
+// backend holds; its errors carry errno codes (EINVAL 22, ENOMEM 12).
+tests['MsLinuxMm: mmap, mprotect, mremap and errno codes'] = function () {
+    const backend = new LogBackend();
+    const mm = Ms.LinuxMm.new(backend);
+    const MAP_PRIVATE_ANONYMOUS = 0x22, MREMAP_MAYMOVE = 1;
+
+    // Top-down below mmap_base (the default for an 8 MiB stack). gjs 1.74
+    // returns the skipped boolean too: [true, address].
+    const [mapped, addr] = mm.mmap(0, 0x3000, 3, MAP_PRIVATE_ANONYMOUS, null, 0);
+    assertEqual([mapped, addr], [true, 0x7ffff7fff000 - 0x3000], 'mmap placed below mmap_base');
+    mm.mprotect(addr + 0x1000, 0x1000, 1);
+    assertEqual(mm.get_set().get_n_areas(), 3, 'mprotect split the VMA');
+
+    // The middle page grown where it cannot grow in place (the last page
+    // follows it): moved by vfunc_move, then the rest mapped.
+    backend.calls = [];
+    const [, moved] = mm.mremap(addr + 0x1000, 0x1000, 0x10000, MREMAP_MAYMOVE, 0);
+    assertEqual(backend.calls.map(c => c[0]), ['move', 'map'], 'moved, then the rest mapped');
+    assertEqual(mm.get_set().find(moved).get_start(), moved, 'the set has it there');
+
+    for (const [call, code, what] of [
+        [() => mm.munmap(addr + 1, 0x1000), 22, 'unaligned munmap'],
+        [() => mm.mprotect(0x10000, 0x1000, 1), 12, 'mprotect of nothing'],
+    ]) {
+        let caught = null;
+        try {
+            call();
+        } catch (e) {
+            caught = e;
+        }
+        assertEqual(caught instanceof GLib.Error &&
+            caught.matches(Ms.linux_mm_error_quark(), code), true, what);
+    }
+};
+
 // What gjs 1.74 makes of arguments that are not guint64 values, as
 // docs/gjs.md lists it: some throw, the others reach the library as the
 // number they convert to, most often 0.
