@@ -194,6 +194,43 @@ static void test_host_backend () {
   }
 }
 
+/* Linux's calls through an MsLinuxMm over the Vala backend; the mm's
+ * errors are its errordomain, one code per errno. */
+static void test_linux_mm () {
+  var backend = new LogBackend ();
+  var mm = new Ms.LinuxMm (backend);
+  uint64 addr = 0;
+  try {
+    /* rw-, MAP_PRIVATE | MAP_ANONYMOUS: top-down below mmap_base. */
+    assert_true (mm.mmap (0, 0x2000, 3, 0x22, null, 0, out addr));
+    assert_true (addr == mm.get_mmap_base () - 0x2000);
+    assert_cmpstr (backend.calls[0], CompareOperator.EQ, "map %#llx 0x2000 3".printf (addr));
+  } catch (Error e) {
+    error ("%s", e.message);
+  }
+
+  try {
+    mm.mprotect (addr + 0x10000, 0x1000, 1);
+    assert_not_reached ();
+  } catch (Ms.LinuxMmError.NOMEM e) {
+    assert_cmpint (e.code, CompareOperator.EQ, 12);
+  } catch (Error e) {
+    error ("%s", e.message);
+  }
+
+  backend.refuse_at = addr;
+  try {
+    mm.munmap (addr, 0x1000);
+    assert_not_reached ();
+  } catch (TestError.NO_ROOM e) {
+    /* The backend's own reason, prefixed with the call. */
+    assert_true ("no room at" in e.message);
+  } catch (Error e) {
+    error ("%s", e.message);
+  }
+  assert_cmpuint (mm.get_set ().get_n_areas (), CompareOperator.EQ, 1);
+}
+
 int main (string[] args) {
   Test.init (ref args);
   Test.add_func ("/vala/readme-example", test_readme_example);
@@ -202,5 +239,6 @@ int main (string[] args) {
   Test.add_func ("/vala/protect-with", test_protect_with);
   Test.add_func ("/vala/host-backend", test_host_backend);
   Test.add_func ("/vala/offsets-names-merge", test_offsets_names_merge);
+  Test.add_func ("/vala/linux-mm", test_linux_mm);
   return Test.run ();
 }
