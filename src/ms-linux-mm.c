@@ -2861,6 +2861,9 @@ display_name (MsLinuxMm    *self,
   return area_name (area);
 }
 
+/* The maps line of @area, written by the set's own: an area with the
+ * permissions as MsProt flags (the kernel's p/s is VM_MAYSHARE), the page
+ * offset the kernel shows and the name it computes. */
 static gboolean
 append_maps_line (MsMemoryArea *area,
                   gpointer      user_data)
@@ -2872,29 +2875,14 @@ append_maps_line (MsMemoryArea *area,
   MsLinuxFileKind kind = area_kind (area);
   guint64 offset = kind == MS_LINUX_FILE_KIND_ANONYMOUS || kind == MS_LINUX_FILE_KIND_SPECIAL
                    ? 0 : area_offset (area);
-  const char *name = display_name (self, area);
-  gsize line_start = text->len;
+  guint64 prot = (flags & (MS_LINUX_VM_READ | MS_LINUX_VM_WRITE | MS_LINUX_VM_EXEC)) |
+                 ((flags & MS_LINUX_VM_MAYSHARE) != 0 ? MS_PROT_SHARED : 0);
+  g_autoptr(MsMemoryArea) shown = ms_memory_area_new_full (area_start (area), area_end (area) - area_start (area),
+                                                           prot, ms_memory_area_get_backend (area),
+                                                           offset, display_name (self, area));
+  g_autofree char *line = ms_memory_area_to_string (shown);
 
-  g_string_append_printf (text, "%08" G_GINT64_MODIFIER "x-%08" G_GINT64_MODIFIER "x %c%c%c%c %08"
-                          G_GINT64_MODIFIER "x 00:00 0 ",
-                          area_start (area), area_end (area),
-                          (flags & MS_LINUX_VM_READ) ? 'r' : '-', (flags & MS_LINUX_VM_WRITE) ? 'w' : '-',
-                          (flags & MS_LINUX_VM_EXEC) ? 'x' : '-', (flags & MS_LINUX_VM_MAYSHARE) ? 's' : 'p',
-                          offset);
-  if (name != NULL)
-    {
-      /* The kernel pads to column 73 before the name. */
-      while (text->len - line_start < 72)
-        g_string_append_c (text, ' ');
-      g_string_append_c (text, ' ');
-      for (const char *c = name; *c != '\0'; c++)
-        {
-          if (*c == '\n')
-            g_string_append (text, "\\012");
-          else
-            g_string_append_c (text, *c);
-        }
-    }
+  g_string_append (text, line);
   g_string_append_c (text, '\n');
   return FALSE;
 }
