@@ -72,13 +72,23 @@ memory_area_alloc (guint64           start,
                    MsMappingBackend *backend,
                    MsAreaTag        *tag)
 {
-  MsMemoryArea *self = g_slice_new (MsMemoryArea);
+  MsMemoryArea *self;
+
+  if (tag != NULL)
+    {
+      MsTaggedArea *tagged = g_new (MsTaggedArea, 1);
+
+      tagged->tag = tag;
+      self = &tagged->area;
+    }
+  else
+    self = g_new (MsMemoryArea, 1);
+  self->tagged = tag != NULL;
 
   self->start = start;
   self->size = size;
   self->flags = flags;
   self->backend = g_object_ref (backend);
-  self->tag = tag;
   self->ref_count = 1;
 
   return self;
@@ -163,7 +173,7 @@ ms_memory_area_new_like (const MsMemoryArea *area,
   MsAreaTag *tag;
 
   if (offset - start == ms_memory_area_delta (area))
-    tag = tag_ref (area->tag);
+    tag = tag_ref (ms_memory_area_tag (area));
   else
     tag = tag_new (offset - start, ms_memory_area_name (area));
 
@@ -205,9 +215,14 @@ ms_memory_area_unref (MsMemoryArea *self)
 
   if (__atomic_fetch_sub (&self->ref_count, 1, __ATOMIC_ACQ_REL) == 1)
     {
-      tag_unref (self->tag);
       g_object_unref (self->backend);
-      g_slice_free (MsMemoryArea, self);
+      if (self->tagged)
+        {
+          tag_unref (ms_memory_area_tag (self));
+          g_free ((MsTaggedArea *) self);
+        }
+      else
+        g_free (self);
     }
 }
 
