@@ -543,7 +543,9 @@ run_op (Op            op,
 }
 
 /* Heap bytes that Setup(N) takes, measured in a child process so that
- * what earlier runs freed into the allocators' caches does not hide it. */
+ * what earlier runs freed into the allocators' caches does not hide it.
+ * Call it before any run: a child inherits its parent's heap, caches and
+ * all. */
 static gint64
 measure_memory (guint n)
 {
@@ -704,14 +706,20 @@ main (int   argc,
   all_runs = g_new0 (double *, sizes->len * N_OPS);
   memory = g_new (gint64, sizes->len);
 
+  /* Every size's memory first, from a heap no set has used yet. */
   for (s = 0; s < sizes->len; s++)
     {
       guint n = g_array_index (sizes, guint, s);
-      Inputs in;
 
       memory[s] = measure_memory (n);
       fprintf (stderr, "N=%u: %.1f heap bytes per area after Setup(N)\n",
                n, (double) memory[s] / n);
+    }
+
+  for (s = 0; s < sizes->len; s++)
+    {
+      guint n = g_array_index (sizes, guint, s);
+      Inputs in;
 
       inputs_init (&in, n);
       for (op = 0; op < N_OPS; op++)
