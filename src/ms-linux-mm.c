@@ -10,9 +10,8 @@
  * itself (merge-adjacent stays off), every merge is a join decided here.
  */
 
-#include "ms-linux-file-private.h"
+#include "ms-linux-mm-private.h"
 
-#include <string.h>
 #include <sys/stat.h>
 
 /**
@@ -78,46 +77,6 @@
  * Since: 1.0
  */
 
-/* A range [start, end), for the fault guess's records. */
-typedef struct {
-  guint64 start;
-  guint64 end;
-} Range;
-
-struct _MsLinuxMm
-{
-  GObject              parent_instance;
-
-  MsMemorySet         *set;
-  MsMappingBackend    *anonymous_backend;   /* the caller's, or NULL */
-  MsLinuxFile         *anon;                /* what backs anonymous memory and brk */
-  GHashTable          *initial_files;       /* "dev inode" -> MsLinuxFile */
-  GHashTable          *special_files;       /* name -> MsLinuxFile */
-
-  /* The mm's scalars (mm_struct). */
-  guint64              start_brk;
-  guint64              brk;
-  guint64              start_stack;
-  guint64              stack_rlimit;
-  guint64              mmap_base;
-  guint64              mmap_base_asked;     /* 0: derived */
-  guint                personality;
-  gboolean             top_down;
-  guint64              def_flags;           /* mlockall (MCL_FUTURE) */
-  guint64              next_anon_vma;       /* identity allocator */
-
-  /* [vsyscall]: the gate VMA, outside the mm's tree; only printed. */
-  char                *vsyscall_line;
-
-  /* The fault guess (C1): every range reported so far; per thread, the
-   * ranges its latest call created; those of the running call. */
-  MsLinuxMmFaultGuess  fault_guess;
-  guint64              thread_id;
-  GHashTable          *reported;            /* Range -> itself */
-  GHashTable          *fresh;               /* guint64 tid -> GArray of Range */
-  GArray              *created;             /* of Range */
-};
-
 G_DEFINE_FINAL_TYPE (MsLinuxMm, ms_linux_mm, G_TYPE_OBJECT)
 
 /**
@@ -150,193 +109,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 /* ------------------------------------------------------------------ */
-/* The kernel's constants (x86-64, 4-level page tables). */
-
-#define PAGE                   G_GUINT64_CONSTANT (4096)
-#define PAGE_MASK              (~(PAGE - 1))
-#define PMD_SIZE               (G_GUINT64_CONSTANT (2) << 20)
-#define TASK_SIZE              ((G_GUINT64_CONSTANT (1) << 47) - PAGE)
-#define DEFAULT_MAP_WINDOW     TASK_SIZE
-#define MMAP_MIN_ADDR          PAGE
-#define STACK_GUARD_GAP        (256 * PAGE)                          /* R4 */
-#define RLIM_INFINITY          G_MAXUINT64
-
-/* errno values. */
-#define EPERM_       1
-#define EBADF_       9
-#define ENOMEM_      12
-#define EACCES_      13
-#define EFAULT_      14
-#define EEXIST_      17
-#define EINVAL_      22
-#define EOVERFLOW_   75
-#define EOPNOTSUPP_  95
-
-/* Returned inside instead of -errno when a set call failed (a backend
- * refused): the GError says why. */
-#define BACKEND_FAILED (-4096)
-
-/* vm_flags bits the public header does not name. */
-#define VM_UFFD_MISSING   G_GUINT64_CONSTANT (0x200)
-#define VM_UFFD_WP        G_GUINT64_CONSTANT (0x1000)
-#define VM_ARCH_1         G_GUINT64_CONSTANT (0x1000000)
-#define VM_SHADOW_STACK   (G_GUINT64_CONSTANT (1) << 37)
-#define VM_DROPPABLE      (G_GUINT64_CONSTANT (1) << 40)
-#define VM_UFFD_MINOR     (G_GUINT64_CONSTANT (1) << 41)
-
-#define VM_ACCESS_FLAGS   (((guint64) MS_LINUX_VM_READ) | MS_LINUX_VM_WRITE | MS_LINUX_VM_EXEC)
-#define VM_SPECIAL        (((guint64) MS_LINUX_VM_IO) | MS_LINUX_VM_DONTEXPAND | \
-                           MS_LINUX_VM_PFNMAP | MS_LINUX_VM_MIXEDMAP)
-#define VM_LOCKED_MASK    (((guint64) MS_LINUX_VM_LOCKED) | MS_LINUX_VM_LOCKONFAULT)
-#define VM_STARTGAP_FLAGS (((guint64) MS_LINUX_VM_GROWSDOWN) | VM_SHADOW_STACK)
-/* Measured (torture2, probe guard.c): "gu" does not prevent merges and
- * survives them, as softdirty does. */
-#define VM_STICKY         (((guint64) MS_LINUX_VM_SOFTDIRTY) | MS_LINUX_VM_MAYBE_GUARD)
-
-/* The anon_vma identity, bits 44 to 63 of the flags. */
-#define ANON_SHIFT        MS_LINUX_VM_ANON_VMA_SHIFT
-#define ANON_BITS         20
-#define ANON_MASK         (((G_GUINT64_CONSTANT (1) << ANON_BITS) - 1) << ANON_SHIFT)
-
-/* mmap(2), mprotect(2), mremap(2), madvise(2), mlock(2). */
-#define PROT_READ_        0x1
-#define PROT_WRITE_       0x2
-#define PROT_EXEC_        0x4
-#define PROT_SEM_         0x8
-#define PROT_GROWSDOWN_   0x01000000
-#define PROT_GROWSUP_     0x02000000
-#define MAP_SHARED_       0x01
-#define MAP_PRIVATE_      0x02
-#define MAP_SHARED_VALIDATE_ 0x03
-#define MAP_TYPE_         0x0f
-#define MAP_FIXED_        0x10
-#define MAP_ANONYMOUS_    0x20
-#define MAP_32BIT_        0x40
-#define MAP_ABOVE4G_      0x80
-#define MAP_GROWSDOWN_    0x100
-#define MAP_DENYWRITE_    0x800
-#define MAP_EXECUTABLE_   0x1000
-#define MAP_LOCKED_       0x2000
-#define MAP_NORESERVE_    0x4000
-#define MAP_POPULATE_     0x8000
-#define MAP_NONBLOCK_     0x10000
-#define MAP_STACK_        0x20000
-#define MAP_HUGETLB_      0x40000
-#define MAP_SYNC_         0x80000
-#define MAP_FIXED_NOREPLACE_ 0x100000
-#define MAP_UNINITIALIZED_ 0x4000000
-#define MAP_HUGE_MASK_    (G_GUINT64_CONSTANT (0x3f) << 26)
-#define LEGACY_MAP_MASK   (((guint64) MAP_SHARED_) | MAP_PRIVATE_ | MAP_FIXED_ | MAP_ANONYMOUS_ | \
-                           MAP_DENYWRITE_ | MAP_EXECUTABLE_ | MAP_UNINITIALIZED_ | MAP_GROWSDOWN_ | \
-                           MAP_LOCKED_ | MAP_NORESERVE_ | MAP_POPULATE_ | MAP_NONBLOCK_ | MAP_STACK_ | \
-                           MAP_HUGETLB_ | MAP_32BIT_ | MAP_ABOVE4G_ | MAP_HUGE_MASK_)
-#define MREMAP_MAYMOVE_   1
-#define MREMAP_FIXED_     2
-#define MREMAP_DONTUNMAP_ 4
-#define MCL_CURRENT_      1
-#define MCL_FUTURE_       2
-#define MCL_ONFAULT_      4
-#define MLOCK_ONFAULT_    1
-#define READ_IMPLIES_EXEC 0x0400000
-#define ADDR_COMPAT_LAYOUT 0x0200000
-
-enum {
-  MADV_NORMAL = 0, MADV_RANDOM = 1, MADV_SEQUENTIAL = 2, MADV_WILLNEED = 3, MADV_DONTNEED = 4,
-  MADV_FREE = 8, MADV_REMOVE = 9, MADV_DONTFORK = 10, MADV_DOFORK = 11, MADV_MERGEABLE = 12,
-  MADV_UNMERGEABLE = 13, MADV_HUGEPAGE = 14, MADV_NOHUGEPAGE = 15, MADV_DONTDUMP = 16,
-  MADV_DODUMP = 17, MADV_WIPEONFORK = 18, MADV_KEEPONFORK = 19, MADV_COLD = 20,
-  MADV_PAGEOUT = 21, MADV_POPULATE_READ = 22, MADV_POPULATE_WRITE = 23,
-  MADV_DONTNEED_LOCKED = 24, MADV_COLLAPSE = 25, MADV_HWPOISON = 100,
-  MADV_SOFT_OFFLINE = 101, MADV_GUARD_INSTALL = 102, MADV_GUARD_REMOVE = 103,
-};
-
-/* Filesystems whose get_unmapped_area is thp_get_unmapped_area (R5):
- * ext4, xfs, btrfs (src). tmpfs (shmem, huge=never) is plain. */
-#define FS_EXT4   0xef53
-#define FS_XFS    0x58465342
-#define FS_BTRFS  0x9123683e
-#define FS_TMPFS  0x01021994
-
-static const struct {
-  const char *name;
-  guint64     bit;
-} mnemonics[] = {
-  { "rd", MS_LINUX_VM_READ }, { "wr", MS_LINUX_VM_WRITE }, { "ex", MS_LINUX_VM_EXEC },
-  { "sh", MS_LINUX_VM_SHARED }, { "mr", MS_LINUX_VM_MAYREAD }, { "mw", MS_LINUX_VM_MAYWRITE },
-  { "me", MS_LINUX_VM_MAYEXEC }, { "ms", MS_LINUX_VM_MAYSHARE }, { "gd", MS_LINUX_VM_GROWSDOWN },
-  { "pf", MS_LINUX_VM_PFNMAP }, { "lo", MS_LINUX_VM_LOCKED }, { "io", MS_LINUX_VM_IO },
-  { "sr", MS_LINUX_VM_SEQ_READ }, { "rr", MS_LINUX_VM_RAND_READ }, { "dc", MS_LINUX_VM_DONTCOPY },
-  { "de", MS_LINUX_VM_DONTEXPAND }, { "lf", MS_LINUX_VM_LOCKONFAULT }, { "ac", MS_LINUX_VM_ACCOUNT },
-  { "nr", MS_LINUX_VM_NORESERVE }, { "ht", MS_LINUX_VM_HUGETLB }, { "sf", MS_LINUX_VM_SYNC },
-  { "ar", VM_ARCH_1 }, { "wf", MS_LINUX_VM_WIPEONFORK }, { "dd", MS_LINUX_VM_DONTDUMP },
-  { "sd", MS_LINUX_VM_SOFTDIRTY }, { "mm", MS_LINUX_VM_MIXEDMAP }, { "hg", MS_LINUX_VM_HUGEPAGE },
-  { "nh", MS_LINUX_VM_NOHUGEPAGE }, { "mg", MS_LINUX_VM_MERGEABLE }, { "um", VM_UFFD_MISSING },
-  { "uw", VM_UFFD_WP }, { "ss", VM_SHADOW_STACK }, { "dp", VM_DROPPABLE },
-  { "sl", MS_LINUX_VM_SEALED }, { "ui", VM_UFFD_MINOR }, { "gu", MS_LINUX_VM_MAYBE_GUARD },
-};
-
-static inline guint64
-page_align (guint64 x)
-{
-  return (x + PAGE - 1) & PAGE_MASK;
-}
-
-static inline guint64
-anon_of (guint64 flags)
-{
-  return flags >> ANON_SHIFT;
-}
-
-static inline guint64
-base_of (guint64 flags)
-{
-  return flags & ~ANON_MASK;
-}
-
-static inline guint64
-with_anon (guint64 flags,
-           guint64 anon_vma)
-{
-  return base_of (flags) | (anon_vma << ANON_SHIFT);
-}
-
-/* R10, R17: two anon_vmas are compatible when either is NULL or they
- * are one (the list_is_singular() refinement only matters after fork,
- * which an mm here never sees). */
-static inline gboolean
-anon_compatible (guint64 a,
-                 guint64 b)
-{
-  return a == 0 || b == 0 || a == b;
-}
-
-static inline gboolean
-is_error (gint64 value)
-{
-  return value < 0;
-}
-
-/* ------------------------------------------------------------------ */
 /* Areas: references to what the set holds, which keep their values
  * while the set changes. */
-
-static inline guint64 area_start (MsMemoryArea *a) { return ms_memory_area_get_start (a); }
-static inline guint64 area_end (MsMemoryArea *a) { return ms_memory_area_get_end (a); }
-static inline guint64 area_flags (MsMemoryArea *a) { return ms_memory_area_get_flags (a); }
-static inline guint64 area_offset (MsMemoryArea *a) { return ms_memory_area_get_offset (a); }
-static inline const char *area_name (MsMemoryArea *a) { return ms_memory_area_get_name (a); }
-
-static inline MsLinuxFile *
-area_file (MsMemoryArea *a)
-{
-  return MS_LINUX_FILE (ms_memory_area_get_backend (a));
-}
-
-static inline MsLinuxFileKind
-area_kind (MsMemoryArea *a)
-{
-  return ms_linux_file_get_kind (area_file (a));
-}
 
 /* The area that holds @addr, or NULL; a reference. */
 static MsMemoryArea *
@@ -357,9 +131,9 @@ take_first (MsMemoryArea *area,
 }
 
 /* find_vma(): the first area that ends after @addr, or NULL. */
-static MsMemoryArea *
-vma_next (MsLinuxMm *self,
-          guint64    addr)
+MsMemoryArea *
+ms_linux_mm_vma_next (MsLinuxMm *self,
+                      guint64    addr)
 {
   MsMemoryArea *found = NULL;
 
@@ -414,8 +188,8 @@ is_special (MsMemoryArea *area)
 }
 
 /* R4: a VM_GROWSDOWN VMA has a guard gap below it. */
-static guint64
-vm_start_gap (MsMemoryArea *area)
+guint64
+ms_linux_mm_vm_start_gap (MsMemoryArea *area)
 {
   guint64 start = area_start (area);
 
@@ -429,15 +203,15 @@ vm_start_gap (MsMemoryArea *area)
 /* ------------------------------------------------------------------ */
 /* Changes of the set. */
 
-static gboolean
-map_area (MsLinuxMm    *self,
-          guint64       start,
-          guint64       end,
-          guint64       flags,
-          MsLinuxFile  *file,
-          guint64       offset,
-          const char   *name,
-          GError      **error)
+gboolean
+ms_linux_mm_map_area (MsLinuxMm    *self,
+                      guint64       start,
+                      guint64       end,
+                      guint64       flags,
+                      MsLinuxFile  *file,
+                      guint64       offset,
+                      const char   *name,
+                      GError      **error)
 {
   g_autoptr(MsMemoryArea) area = ms_memory_area_new_full (start, end - start, flags,
                                                           MS_MAPPING_BACKEND (file), offset, name);
@@ -533,17 +307,17 @@ join_unified (MsLinuxMm     *self,
 /* ------------------------------------------------------------------ */
 /* anon_vmas, and the fault guess (R17, C1). */
 
-static guint
-range_hash (gconstpointer key)
+guint
+ms_linux_mm_range_hash (gconstpointer key)
 {
   const Range *r = key;
 
   return g_int64_hash (&r->start) ^ (g_int64_hash (&r->end) * 31);
 }
 
-static gboolean
-range_equal (gconstpointer a,
-             gconstpointer b)
+gboolean
+ms_linux_mm_range_equal (gconstpointer a,
+                         gconstpointer b)
 {
   const Range *x = a, *y = b;
 
@@ -832,7 +606,7 @@ map_merged (MsLinuxMm    *self,
   g_auto(MergePlan) plan = { NULL, NULL, FALSE, FALSE };
 
   if (!plan_merge (self, start, end, flags, file, offset, anon_vma, name, just_expand, &plan, error) ||
-      !map_area (self, start, end, with_anon (flags, anon_vma), file, offset, name, error))
+      !ms_linux_mm_map_area (self, start, end, with_anon (flags, anon_vma), file, offset, name, error))
     return FALSE;
   if (merged != NULL)
     *merged = plan.left || plan.right;
@@ -924,240 +698,6 @@ vma_modify (MsLinuxMm     *self,
 }
 
 /* ------------------------------------------------------------------ */
-/* Placement: get_unmapped_area() (R1 to R7). */
-
-/* vm_unmapped_area() top-down (R2): the highest gap in [low, high) that
- * fits; a VM_GROWSDOWN VMA above the gap shortens it by the guard gap
- * (R4), and the search goes on below it. */
-static gint64
-unmapped_area_top_down (MsLinuxMm *self,
-                        guint64    length,
-                        guint64    low,
-                        guint64    high)
-{
-  low = MAX (low, MMAP_MIN_ADDR);
-  for (;;)
-    {
-      g_autoptr(MsMemoryArea) next = NULL;
-      guint64 gap;
-
-      if (!ms_memory_set_find_free_area_top_down (self->set, length, low, high, PAGE, &gap))
-        return -ENOMEM_;
-      next = vma_next (self, gap + length);
-      if (next != NULL && (area_flags (next) & VM_STARTGAP_FLAGS) && vm_start_gap (next) < gap + length)
-        {
-          high = vm_start_gap (next);
-          continue;
-        }
-      return gap;
-    }
-}
-
-/* vm_unmapped_area() bottom-up (R6 for MAP_32BIT, the legacy layout,
- * and the fallback when top-down fails). */
-static gint64
-unmapped_area_bottom_up (MsLinuxMm *self,
-                         guint64    length,
-                         guint64    low,
-                         guint64    high)
-{
-  low = MAX (low, MMAP_MIN_ADDR);
-  for (;;)
-    {
-      g_autoptr(MsMemoryArea) next = NULL;
-      guint64 gap;
-
-      if (!ms_memory_set_find_free_area (self->set, low, length, low, high, PAGE, &gap))
-        return -ENOMEM_;
-      next = vma_next (self, gap);
-      if (next != NULL && (area_flags (next) & VM_STARTGAP_FLAGS) && vm_start_gap (next) < gap + length - 1)
-        {
-          low = area_end (next);
-          continue;
-        }
-      return gap;
-    }
-}
-
-/* R3: [addr, addr + length) meets no VMA, counting the guard gap of a
- * VM_GROWSDOWN VMA above it (find_vma, vm_start_gap). */
-static gboolean
-hint_is_free (MsLinuxMm *self,
-              guint64    addr,
-              guint64    length)
-{
-  g_autoptr(MsMemoryArea) next = vma_next (self, addr);
-
-  return next == NULL || addr + length <= vm_start_gap (next);
-}
-
-/* x86's arch_get_unmapped_area(): bottom-up, for MAP_32BIT (R6), the
- * legacy layout, and when top-down finds nothing (src). */
-static gint64
-get_unmapped_area_bottom_up (MsLinuxMm *self,
-                             guint64    length,
-                             guint64    addr,
-                             guint64    flags)
-{
-  guint64 begin, end;
-
-  if (length > TASK_SIZE)
-    return -ENOMEM_;
-  if (flags & MAP_FIXED_)
-    return addr;
-  if (flags & MAP_32BIT_)
-    {
-      begin = 0x40000000;
-      end = 0x80000000;
-    }
-  else
-    {
-      begin = page_align (TASK_SIZE / 3);     /* mmap_legacy_base */
-      end = TASK_SIZE;
-    }
-  if (length > end)
-    return -ENOMEM_;
-  if (addr != 0)
-    {
-      addr = page_align (addr);
-      if (end - length >= addr && hint_is_free (self, addr, length))
-        return addr;
-    }
-  return unmapped_area_bottom_up (self, length, begin, end);
-}
-
-/* x86's arch_get_unmapped_area_topdown(). */
-static gint64
-get_unmapped_area_top_down (MsLinuxMm *self,
-                            guint64    length,
-                            guint64    addr,
-                            guint64    flags)
-{
-  guint64 first_hint = addr;
-  gint64 found;
-
-  if (length > TASK_SIZE)
-    return -ENOMEM_;
-  if (flags & MAP_FIXED_)                   /* R7: no check for MAP_FIXED */
-    return addr;
-  if (flags & MAP_32BIT_)                   /* R6 */
-    return get_unmapped_area_bottom_up (self, length, first_hint, flags);
-  if (addr != 0)
-    {
-      /* R3: the hint, page-aligned down, if inside the 47-bit window
-       * (mmap_address_hint_valid()) and free. */
-      addr &= PAGE_MASK;
-      if (!(TASK_SIZE - length < addr) &&
-          (addr > DEFAULT_MAP_WINDOW) == (addr + length > DEFAULT_MAP_WINDOW) &&
-          hint_is_free (self, addr, length))
-        return addr;
-    }
-  found = unmapped_area_top_down (self, length, (flags & MAP_ABOVE4G_) ? G_GUINT64_CONSTANT (1) << 32 : PAGE,
-                                  self->mmap_base);
-  if (!is_error (found))
-    return found;
-  return get_unmapped_area_bottom_up (self, length, first_hint, flags);
-}
-
-/* mm->get_unmapped_area: top-down unless the legacy layout. */
-static gint64
-mm_get_unmapped_area (MsLinuxMm *self,
-                      guint64    length,
-                      guint64    addr,
-                      guint64    flags)
-{
-  if (self->top_down)
-    return get_unmapped_area_top_down (self, length, addr, flags);
-  return get_unmapped_area_bottom_up (self, length, addr, flags);
-}
-
-/* __thp_get_unmapped_area() (R5): when [off, off + length) holds a whole
- * 2 MiB-aligned stretch, search with length + 2 MiB and return an
- * address congruent to off modulo 2 MiB (a top-down mm takes ret + 2 MiB
- * when ret already is). Measured (probe_thp seq 19): the hint is tried
- * with the padding. Otherwise, or when the padded search fails, a plain
- * search. */
-static gint64
-thp_get_unmapped_area (MsLinuxMm *self,
-                       guint64    addr,
-                       guint64    length,
-                       guint64    pgoff,
-                       guint64    flags)
-{
-  guint64 off = pgoff << 12;
-  guint64 off_end = off + length;
-  guint64 off_align = (off + PMD_SIZE - 1) & ~(PMD_SIZE - 1);
-
-  if (!(off_end <= off_align || off_end - off_align < PMD_SIZE))
-    {
-      gint64 ret = mm_get_unmapped_area (self, length + PMD_SIZE, addr, flags);
-
-      if (!is_error (ret))
-        {
-          guint64 off_sub;
-
-          if ((guint64) ret == addr)
-            return addr;
-          off_sub = (off - (guint64) ret) & (PMD_SIZE - 1);
-          /* MMF_TOPDOWN belongs to the mm, not to the search: a MAP_32BIT
-           * (bottom-up) search gets ret + 2 MiB too (measured, probe_thp). */
-          if (self->top_down && off_sub == 0)
-            return ret + PMD_SIZE;
-          return ret + off_sub;
-        }
-    }
-  return mm_get_unmapped_area (self, length, addr, flags);
-}
-
-/* __get_unmapped_area(): the file's own get_unmapped_area, the
- * anonymous THP path (R5: private anonymous, a multiple of 2 MiB, and no
- * hint at all: measured (probe_thp seq 26), any hint turns it off), or
- * the plain one. */
-static gint64
-get_unmapped_area (MsLinuxMm   *self,
-                   MsLinuxFile *file,
-                   guint64      addr,
-                   guint64      length,
-                   guint64      pgoff,
-                   guint64      flags)
-{
-  gboolean thp;
-  gint64 found;
-
-  if (length > TASK_SIZE)
-    return -ENOMEM_;
-  if (file != NULL)
-    {
-      guint32 fs_type = ms_linux_file_get_fs_type (file);
-
-      if (ms_linux_file_is_dev_zero (file))
-        /* get_unmapped_area_zero(): private is THP, shared is shmem's
-         * (measured, torture3). */
-        thp = (flags & MAP_SHARED_) == 0;
-      else
-        thp = fs_type == FS_EXT4 || fs_type == FS_XFS || fs_type == FS_BTRFS;
-    }
-  else
-    {
-      /* Shared anonymous memory is shmem (huge=never): plain. */
-      thp = (flags & MAP_SHARED_) == 0 && addr == 0 && length % PMD_SIZE == 0;
-      pgoff = 0;
-    }
-
-  if (thp)
-    found = thp_get_unmapped_area (self, addr, length, pgoff, flags);
-  else
-    found = mm_get_unmapped_area (self, length, addr, flags);
-  if (is_error (found))
-    return found;
-  if ((guint64) found > TASK_SIZE - length)
-    return -ENOMEM_;
-  if (found & (PAGE - 1))
-    return -EINVAL_;
-  return found;
-}
-
-/* ------------------------------------------------------------------ */
 /* mmap (R7 to R10). */
 
 /* mmap_region(): unmaps what MAP_FIXED replaces, then maps, merging. */
@@ -1203,7 +743,7 @@ mmap_region (MsLinuxMm    *self,
                                           self->anonymous_backend);
       if (file == NULL)
         pgoff = 0;
-      if (!map_area (self, addr, end, vm_flags, shmem, pgoff << 12, "/dev/zero (deleted)", error))
+      if (!ms_linux_mm_map_area (self, addr, end, vm_flags, shmem, pgoff << 12, "/dev/zero (deleted)", error))
         return BACKEND_FAILED;
     }
   else
@@ -1269,7 +809,7 @@ do_mmap (MsLinuxMm    *self,
     vm_flags |= MS_LINUX_VM_NOHUGEPAGE;
   vm_flags |= self->def_flags | MS_LINUX_VM_MAYREAD | MS_LINUX_VM_MAYWRITE | MS_LINUX_VM_MAYEXEC;
 
-  found = get_unmapped_area (self, file, addr, length, pgoff, flags);
+  found = ms_linux_mm_get_unmapped_area (self, file, addr, length, pgoff, flags);
   if (is_error (found))
     return found;
   addr = found;
@@ -1450,7 +990,7 @@ do_mprotect (MsLinuxMm  *self,
   if (prot & ~(guint64) (PROT_READ_ | PROT_WRITE_ | PROT_EXEC_ | PROT_SEM_))
     return -EINVAL_;
 
-  vma = vma_next (self, start);
+  vma = ms_linux_mm_vma_next (self, start);
   if (vma == NULL || area_start (vma) >= end)
     return -ENOMEM_;
   if (grows & PROT_GROWSDOWN_)
@@ -1471,7 +1011,7 @@ do_mprotect (MsLinuxMm  *self,
       gint64 err;
 
       g_clear_pointer (&vma, ms_memory_area_unref);
-      vma = vma_next (self, nstart > tmp ? nstart : tmp);
+      vma = ms_linux_mm_vma_next (self, nstart > tmp ? nstart : tmp);
       if (vma == NULL || area_start (vma) >= end)
         break;
       if (area_start (vma) != tmp)
@@ -1706,7 +1246,7 @@ do_madvise (MsLinuxMm  *self,
   cursor = start;
   for (;;)
     {
-      g_autoptr(MsMemoryArea) vma = vma_next (self, cursor);
+      g_autoptr(MsMemoryArea) vma = ms_linux_mm_vma_next (self, cursor);
       g_autoptr(MsMemoryArea) result = NULL;
       guint64 piece_end, new_flags = 0;
       gboolean changes;
@@ -1775,7 +1315,7 @@ apply_vma_lock_flags (MsLinuxMm  *self,
       guint64 old_flags, new_flags;
 
       g_clear_pointer (&vma, ms_memory_area_unref);
-      vma = vma_next (self, nstart > tmp ? nstart : tmp);
+      vma = ms_linux_mm_vma_next (self, nstart > tmp ? nstart : tmp);
       if (vma == NULL || area_start (vma) >= end)
         break;
       if (area_start (vma) != tmp)
@@ -2022,9 +1562,9 @@ do_brk (MsLinuxMm  *self,
     return old_brk_value;
   /* R4, and measured (torture seq 178 to 180): one page more than the
    * new break must stay below the next VMA's guard gap. */
-  next = vma_next (self, old_brk);
+  next = ms_linux_mm_vma_next (self, old_brk);
   if (next != NULL && area_start (next) < new_brk + PAGE + STACK_GUARD_GAP &&
-      new_brk + PAGE > vm_start_gap (next))
+      new_brk + PAGE > ms_linux_mm_vm_start_gap (next))
     return old_brk_value;
 
   flags = MS_LINUX_VM_READ | MS_LINUX_VM_WRITE | MS_LINUX_VM_MAYREAD | MS_LINUX_VM_MAYWRITE |
@@ -2036,7 +1576,7 @@ do_brk (MsLinuxMm  *self,
       if (!map_merged (self, old_brk, new_brk, flags, self->anon, old_brk, 0, NULL, TRUE, &merged, error))
         return BACKEND_FAILED;
     }
-  else if (!map_area (self, old_brk, new_brk, flags, self->anon, old_brk, NULL, error))
+  else if (!ms_linux_mm_map_area (self, old_brk, new_brk, flags, self->anon, old_brk, NULL, error))
     return BACKEND_FAILED;
   note_created (self, old_brk, new_brk);
   self->brk = brk;
@@ -2074,8 +1614,8 @@ remap_new_addr (MsLinuxMm    *self,
     map_flags |= MAP_FIXED_;
   if (area_flags (vma) & MS_LINUX_VM_MAYSHARE)
     map_flags |= MAP_SHARED_;
-  return get_unmapped_area (self, file, hint, new_len, (area_offset (vma) + (addr - area_start (vma))) >> 12,
-                            map_flags);
+  return ms_linux_mm_get_unmapped_area (self, file, hint, new_len,
+                                        (area_offset (vma) + (addr - area_start (vma))) >> 12, map_flags);
 }
 
 /* After a move whose destination merged with the source VMA itself (an
@@ -2172,7 +1712,7 @@ move_vma (MsLinuxMm     *self,
       if (dont_unmap)
         {
           /* The source stays mapped, empty, one VMA as before. */
-          if (!map_area (self, addr, addr + old_len, vm_flags, file, source_offset, name, error) ||
+          if (!ms_linux_mm_map_area (self, addr, addr + old_len, vm_flags, file, source_offset, name, error) ||
               (vma_start < addr && !ms_memory_set_join (self->set, addr, error)) ||
               (addr + old_len < vma_end && !ms_memory_set_join (self->set, addr + old_len, error)))
             return BACKEND_FAILED;
@@ -2188,8 +1728,8 @@ move_vma (MsLinuxMm     *self,
       /* Nothing to move (a shared VMA's copy with old_len 0), or a
        * backend that cannot: the copy is mapped and merged while the
        * source is there, then the source goes, as the kernel orders it. */
-      if (!map_area (self, new_addr, new_addr + new_len, with_anon (vm_flags, anon_vma), file, offset, name,
-                     error) ||
+      if (!ms_linux_mm_map_area (self, new_addr, new_addr + new_len, with_anon (vm_flags, anon_vma), file, offset,
+                                 name, error) ||
           !apply_merge (self, &plan, new_addr, new_addr + new_len, NULL, error))
         return BACKEND_FAILED;
       if (!dont_unmap && old_len > 0 && !ms_memory_set_unmap (self->set, addr, old_len, NULL, error))
@@ -2318,7 +1858,8 @@ expand_vma (MsLinuxMm     *self,
             return BACKEND_FAILED;
           if (!plan.left && !plan.right)
             return -ENOMEM_;
-          if (!map_area (self, grown_start, end, vm_flags, area_file (vma), offset, area_name (vma), error) ||
+          if (!ms_linux_mm_map_area (self, grown_start, end, vm_flags, area_file (vma), offset, area_name (vma),
+                                     error) ||
               !apply_merge (self, &plan, grown_start, end, NULL, error))
             return BACKEND_FAILED;
           note_created (self, end - delta, end);
@@ -2350,7 +1891,7 @@ remap_move (MsLinuxMm  *self,
 
   for (;;)
     {
-      g_autoptr(MsMemoryArea) vma = vma_next (self, cursor);
+      g_autoptr(MsMemoryArea) vma = ms_linux_mm_vma_next (self, cursor);
       guint64 piece_start, piece_len, gap;
       gint64 err, moved;
 
@@ -2470,8 +2011,8 @@ expand_stack (MsLinuxMm     *self,
   if (!prepare_anon_vma (self, stack, error))
     return BACKEND_FAILED;
   refresh (self, &stack);
-  if (!map_area (self, addr, start, area_flags (stack), area_file (stack), area_offset (stack) - (start - addr),
-                 area_name (stack), error) ||
+  if (!ms_linux_mm_map_area (self, addr, start, area_flags (stack), area_file (stack),
+                             area_offset (stack) - (start - addr), area_name (stack), error) ||
       !ms_memory_set_join (self->set, start, error))
     return BACKEND_FAILED;
   return 0;
@@ -2483,7 +2024,7 @@ do_fault (MsLinuxMm  *self,
           MsProt      access,
           GError    **error)
 {
-  g_autoptr(MsMemoryArea) vma = vma_next (self, addr);
+  g_autoptr(MsMemoryArea) vma = ms_linux_mm_vma_next (self, addr);
   guint64 flags;
   gint64 err;
 
@@ -2537,8 +2078,8 @@ do_report_anonymous (MsLinuxMm  *self,
     {
       guint64 old_start = area_start (stack);
 
-      if (!map_area (self, start, old_start, area_flags (stack), area_file (stack),
-                     area_offset (stack) - (old_start - start), area_name (stack), error) ||
+      if (!ms_linux_mm_map_area (self, start, old_start, area_flags (stack), area_file (stack),
+                                 area_offset (stack) - (old_start - start), area_name (stack), error) ||
           !ms_memory_set_join (self->set, old_start, error))
         return BACKEND_FAILED;
     }
@@ -2563,328 +2104,6 @@ do_report_anonymous (MsLinuxMm  *self,
         return BACKEND_FAILED;
     }
   return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Set-up from the maps of a process. */
-
-static guint64
-flags_of_mnemonics (char **words)
-{
-  guint64 flags = 0;
-
-  for (guint i = 0; words[i] != NULL; i++)
-    for (guint j = 0; j < G_N_ELEMENTS (mnemonics); j++)
-      if (strcmp (words[i], mnemonics[j].name) == 0)
-        flags |= mnemonics[j].bit;
-  return flags;
-}
-
-/* Whether @word is "START-END" in hexadecimal; then *@range holds it. */
-static gboolean
-parse_range (const char *word,
-             Range      *range)
-{
-  char *end;
-
-  range->start = g_ascii_strtoull (word, &end, 16);
-  if (end == word || *end != '-')
-    return FALSE;
-  word = end + 1;
-  range->end = g_ascii_strtoull (word, &end, 16);
-  return end != word && *end == '\0' && range->start < range->end;
-}
-
-/* The VmFlags of @text, by range: either "START-END MNEMONIC..." lines
- * (a recording's .vmflags files, docs/linux-mm.md, "The trace format")
- * or /proc/<pid>/smaps itself, whose "VmFlags:" lines belong to the
- * range above them. */
-static GHashTable *
-parse_vmflags (const char *text)
-{
-  GHashTable *table = g_hash_table_new_full (range_hash, range_equal, g_free, g_free);
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-  Range current = { 0, 0 };
-  gboolean have_current = FALSE;
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_auto(GStrv) words = g_strsplit_set (g_strstrip (lines[i]), " \t", -1);
-      g_autoptr(GPtrArray) kept = g_ptr_array_new ();
-      char **rest;
-      Range range;
-      gboolean all_mnemonics = TRUE;
-
-      for (guint j = 0; words[j] != NULL; j++)
-        if (words[j][0] != '\0')
-          g_ptr_array_add (kept, words[j]);
-      g_ptr_array_add (kept, NULL);
-      rest = (char **) kept->pdata;
-      if (rest[0] == NULL)
-        continue;
-
-      if (strcmp (rest[0], "VmFlags:") == 0)
-        {
-          if (have_current)
-            {
-              Range *key = g_memdup2 (&current, sizeof current);
-              guint64 *value = g_new (guint64, 1);
-
-              *value = flags_of_mnemonics (rest + 1);
-              g_hash_table_replace (table, key, value);
-            }
-          continue;
-        }
-      if (!parse_range (rest[0], &range))
-        continue;
-      for (guint j = 1; rest[j] != NULL; j++)
-        if (strlen (rest[j]) != 2 || !g_ascii_islower (rest[j][0]) || !g_ascii_islower (rest[j][1]))
-          all_mnemonics = FALSE;
-      if (all_mnemonics)
-        {
-          Range *key = g_memdup2 (&range, sizeof range);
-          guint64 *value = g_new (guint64, 1);
-
-          *value = flags_of_mnemonics (rest + 1);
-          g_hash_table_replace (table, key, value);
-          have_current = FALSE;
-        }
-      else
-        {
-          /* The header line of an smaps entry. */
-          current = range;
-          have_current = TRUE;
-        }
-    }
-  return table;
-}
-
-/* One line of /proc/<pid>/maps. */
-typedef struct {
-  guint64  start;
-  guint64  end;
-  char     perms[5];
-  guint64  offset;
-  char    *device;    /* "fe:00" */
-  guint64  inode;
-  char    *path;      /* "" when none */
-} MapsLine;
-
-static void
-maps_line_clear (MapsLine *line)
-{
-  g_clear_pointer (&line->device, g_free);
-  g_clear_pointer (&line->path, g_free);
-}
-
-static gboolean
-parse_maps_line (const char  *text,
-                 guint        number,
-                 MapsLine    *line,
-                 GError     **error)
-{
-  const char *p = text;
-  Range range;
-  char *end;
-  g_auto(GStrv) words = NULL;
-  guint n_words = 0;
-
-  /* range perms offset dev inode [path, spaces and all] */
-  words = g_new0 (char *, 6);
-  while (n_words < 5)
-    {
-      const char *start;
-
-      while (*p == ' ' || *p == '\t')
-        p++;
-      start = p;
-      while (*p != '\0' && *p != ' ' && *p != '\t')
-        p++;
-      if (p == start)
-        break;
-      words[n_words++] = g_strndup (start, p - start);
-    }
-  while (*p == ' ' || *p == '\t')
-    p++;
-
-  if (n_words < 5 || !parse_range (words[0], &range) || strlen (words[1]) != 4)
-    {
-      g_set_error (error, MS_LINUX_MM_ERROR, MS_LINUX_MM_ERROR_INVAL,
-                   "Line %u of the maps is not “start-end perms offset dev inode [path]”: “%s”",
-                   number, text);
-      return FALSE;
-    }
-  line->start = range.start;
-  line->end = range.end;
-  memcpy (line->perms, words[1], 5);
-  line->offset = g_ascii_strtoull (words[2], &end, 16);
-  line->device = g_strdup (words[3]);
-  line->inode = g_ascii_strtoull (words[4], NULL, 10);
-  line->path = g_strdup (p);
-  return TRUE;
-}
-
-static MsLinuxFile *
-special_file (MsLinuxMm  *self,
-              const char *name)
-{
-  MsLinuxFile *file = g_hash_table_lookup (self->special_files, name);
-
-  if (file == NULL)
-    {
-      file = ms_linux_file_new_internal (MS_LINUX_FILE_KIND_SPECIAL, name, FS_TMPFS, self->anonymous_backend);
-      g_hash_table_insert (self->special_files, g_strdup (name), file);
-    }
-  return file;
-}
-
-static MsLinuxFile *
-initial_file (MsLinuxMm      *self,
-              const MapsLine *line)
-{
-  g_autofree char *key = g_strdup_printf ("%s %" G_GUINT64_FORMAT, line->device, line->inode);
-  MsLinuxFile *file = g_hash_table_lookup (self->initial_files, key);
-
-  if (file == NULL)
-    {
-      /* The file system is not in the maps: taken to be ext4, as the
-       * recordings' are (it matters to mremap's placement only). */
-      file = ms_linux_file_new_internal (MS_LINUX_FILE_KIND_INITIAL, line->path, FS_EXT4,
-                                         self->anonymous_backend);
-      g_hash_table_insert (self->initial_files, g_steal_pointer (&key), file);
-    }
-  return file;
-}
-
-/* The flags of a line without VmFlags, as the kernel would have them. */
-static guint64
-flags_of_perms (const MapsLine *line)
-{
-  guint64 flags = MS_LINUX_VM_MAYREAD | MS_LINUX_VM_MAYWRITE | MS_LINUX_VM_MAYEXEC;
-
-  if (line->perms[0] == 'r')
-    flags |= MS_LINUX_VM_READ;
-  if (line->perms[1] == 'w')
-    flags |= MS_LINUX_VM_WRITE;
-  if (line->perms[2] == 'x')
-    flags |= MS_LINUX_VM_EXEC;
-  if (line->perms[3] == 's')
-    flags |= MS_LINUX_VM_SHARED | MS_LINUX_VM_MAYSHARE;
-  else if (flags & MS_LINUX_VM_WRITE)
-    flags |= MS_LINUX_VM_ACCOUNT;
-  if (strcmp (line->path, "[stack]") == 0)
-    flags |= MS_LINUX_VM_GROWSDOWN;
-  return flags;
-}
-
-static gboolean
-load_maps (MsLinuxMm   *self,
-           const char  *maps,
-           const char  *vmflags,
-           GError     **error)
-{
-  g_autoptr(GHashTable) flags_by_range = vmflags != NULL ? parse_vmflags (vmflags) : NULL;
-  g_auto(GStrv) lines = g_strsplit (maps, "\n", -1);
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      MapsLine line = { 0 };
-      Range range;
-      const guint64 *known;
-      guint64 flags, offset;
-      MsLinuxFile *file;
-      const char *name;
-      char *text = g_strstrip (lines[i]);
-      gboolean done;
-
-      if (*text == '\0')
-        continue;
-      if (!parse_maps_line (text, i + 1, &line, error))
-        return FALSE;
-
-      range = (Range) { line.start, line.end };
-      known = flags_by_range != NULL ? g_hash_table_lookup (flags_by_range, &range) : NULL;
-      flags = known != NULL ? *known : flags_of_perms (&line);
-
-      if (line.start >= TASK_SIZE)
-        {
-          /* [vsyscall]: the gate VMA, not in the mm's tree. */
-          g_free (self->vsyscall_line);
-          self->vsyscall_line = g_strdup (text);
-          maps_line_clear (&line);
-          continue;
-        }
-      if (line.path[0] == '[' && strcmp (line.path, "[heap]") != 0 && strcmp (line.path, "[stack]") != 0)
-        {
-          file = special_file (self, line.path);              /* R18 */
-          name = line.path;
-          offset = 0;
-        }
-      else if (line.inode != 0)
-        {
-          file = initial_file (self, &line);
-          name = line.path;
-          offset = line.offset;
-        }
-      else
-        {
-          /* Anonymous memory (bss, brk, stack): page offset start >> 12,
-           * as vm_brk_flags() and setup_arg_pages() made it (R9); [heap]
-           * and [stack] are not names the set keeps (R15, R18). */
-          file = self->anon;
-          name = NULL;
-          offset = line.start;
-        }
-      done = map_area (self, line.start, line.end, flags, file, offset, name, error);
-      maps_line_clear (&line);
-      if (!done)
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* ------------------------------------------------------------------ */
-/* The maps, as the kernel shows them. */
-
-static const char *
-display_name (MsLinuxMm    *self,
-              MsMemoryArea *area)
-{
-  if (area_kind (area) != MS_LINUX_FILE_KIND_ANONYMOUS)
-    return area_name (area);
-  /* R15: [heap] is the anonymous VMA over [start_brk, brk). */
-  if (area_start (area) < self->brk && area_end (area) > self->start_brk)
-    return "[heap]";
-  /* R18: [stack] is the VMA that holds start_stack. */
-  if (area_start (area) <= self->start_stack && self->start_stack <= area_end (area))
-    return "[stack]";
-  return area_name (area);
-}
-
-/* The maps line of @area, written by the set's own: an area with the
- * permissions as MsProt flags (the kernel's p/s is VM_MAYSHARE), the page
- * offset the kernel shows and the name it computes. */
-static gboolean
-append_maps_line (MsMemoryArea *area,
-                  gpointer      user_data)
-{
-  gpointer *data = user_data;
-  MsLinuxMm *self = data[0];
-  GString *text = data[1];
-  guint64 flags = area_flags (area);
-  MsLinuxFileKind kind = area_kind (area);
-  guint64 offset = kind == MS_LINUX_FILE_KIND_ANONYMOUS || kind == MS_LINUX_FILE_KIND_SPECIAL
-                   ? 0 : area_offset (area);
-  guint64 prot = (flags & (MS_LINUX_VM_READ | MS_LINUX_VM_WRITE | MS_LINUX_VM_EXEC)) |
-                 ((flags & MS_LINUX_VM_MAYSHARE) != 0 ? MS_PROT_SHARED : 0);
-  g_autoptr(MsMemoryArea) shown = ms_memory_area_new_full (area_start (area), area_end (area) - area_start (area),
-                                                           prot, ms_memory_area_get_backend (area),
-                                                           offset, display_name (self, area));
-  g_autofree char *line = ms_memory_area_to_string (shown);
-
-  g_string_append (text, line);
-  g_string_append_c (text, '\n');
-  return FALSE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -3192,7 +2411,7 @@ ms_linux_mm_init (MsLinuxMm *self)
   self->special_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->stack_rlimit = G_GUINT64_CONSTANT (8) << 20;
   self->next_anon_vma = 1;
-  self->reported = g_hash_table_new_full (range_hash, range_equal, g_free, NULL);
+  self->reported = g_hash_table_new_full (ms_linux_mm_range_hash, ms_linux_mm_range_equal, g_free, NULL);
   self->fresh = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) g_array_unref);
   self->created = g_array_new (FALSE, FALSE, sizeof (Range));
 }
@@ -3319,45 +2538,6 @@ ms_linux_mm_new_for_process (MsMappingBackend  *anonymous_backend,
   if (!ms_linux_mm_load_maps (self, maps, vmflags, error))
     return NULL;
   return g_steal_pointer (&self);
-}
-
-/**
- * ms_linux_mm_load_maps:
- * @self: an mm
- * @maps: text in the layout of `/proc/<pid>/maps`
- * @vmflags: (nullable): the VmFlags of those lines: `/proc/<pid>/smaps`
- *   itself, or lines of `start-end` and the mnemonics (`rd wr mr mw me
- *   ac`), as a recording's `.vmflags` files hold them; or %NULL
- * @error: return location for a #GError
- *
- * Maps one VMA for each line of @maps, as they are, with no merging:
- * the files of the initial maps (one per device and inode), the special
- * mappings `[vdso]`, `[vvar]` and the like (which refuse to be split),
- * and anonymous memory (page offset its start; `[heap]` and `[stack]`
- * are named as the mm names them). `[vsyscall]`, above the user address
- * space, is kept apart and only shown by [method@Ms.LinuxMm.to_string].
- * A line with VmFlags takes them; one without gets the flags the kernel
- * would have given its permissions (with `gd` for `[stack]`).
- *
- * A malformed line fails with %MS_LINUX_MM_ERROR_INVAL, naming it; a
- * line that overlaps another, or that a backend refuses, fails with the
- * set's error, the lines before it staying mapped.
- *
- * Returns: %TRUE on success
- *
- * Since: 1.0
- */
-gboolean
-ms_linux_mm_load_maps (MsLinuxMm   *self,
-                       const char  *maps,
-                       const char  *vmflags,
-                       GError     **error)
-{
-  g_return_val_if_fail (MS_IS_LINUX_MM (self), FALSE);
-  g_return_val_if_fail (maps != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  return load_maps (self, maps, vmflags, error);
 }
 
 /**
@@ -4148,85 +3328,4 @@ ms_linux_mm_report_anonymous (MsLinuxMm  *self,
 
   result = size > 0 && start + size > start ? do_report_anonymous (self, start, start + size, &local_error) : 0;
   return finish (self, "report_anonymous", result, local_error, NULL, FALSE, error);
-}
-
-/**
- * ms_linux_mm_get_area_name:
- * @self: an mm
- * @area: an area of the mm's set
- *
- * Gets the name `/proc/<pid>/maps` shows for @area: its file's path, a
- * special name, `[heap]` for anonymous memory over the break's range,
- * `[stack]` for the anonymous VMA that holds the start of the stack, or
- * %NULL for other anonymous memory.
- *
- * Returns: (nullable): the name
- *
- * Since: 1.0
- */
-const char *
-ms_linux_mm_get_area_name (MsLinuxMm    *self,
-                           MsMemoryArea *area)
-{
-  g_return_val_if_fail (MS_IS_LINUX_MM (self), NULL);
-  g_return_val_if_fail (area != NULL, NULL);
-  g_return_val_if_fail (MS_IS_LINUX_FILE (ms_memory_area_get_backend (area)), NULL);
-
-  return display_name (self, area);
-}
-
-/**
- * ms_linux_mm_to_string:
- * @self: an mm
- *
- * Describes the mm as `/proc/<pid>/maps` does: one line per VMA, in
- * address order, then `[vsyscall]` if the initial maps had it. The
- * permissions show `s` for `MAP_SHARED`; the offset is 0 for anonymous
- * and special mappings; the names are those of
- * [method@Ms.LinuxMm.get_area_name]. The device and inode columns are
- * `00:00 0`: the mm does not keep them.
- *
- * Returns: (transfer full): the text
- *
- * Since: 1.0
- */
-char *
-ms_linux_mm_to_string (MsLinuxMm *self)
-{
-  GString *text;
-  gpointer data[2];
-
-  g_return_val_if_fail (MS_IS_LINUX_MM (self), NULL);
-
-  text = g_string_new (NULL);
-  data[0] = self;
-  data[1] = text;
-  ms_memory_set_foreach (self->set, append_maps_line, data);
-  if (self->vsyscall_line != NULL)
-    g_string_append_printf (text, "%s\n", self->vsyscall_line);
-  return g_string_free (text, FALSE);
-}
-
-/**
- * ms_linux_mm_flags_to_string:
- * @flags: the flags of an area of an mm's set
- *
- * Writes the VMA flags of @flags as the `VmFlags:` line of
- * `/proc/<pid>/smaps` writes them: the two-letter mnemonics, in the
- * kernel's order, separated by spaces (`rd wr mr mw me ac`). The
- * anon_vma identity is left out.
- *
- * Returns: (transfer full): the mnemonics
- *
- * Since: 1.0
- */
-char *
-ms_linux_mm_flags_to_string (guint64 flags)
-{
-  GString *text = g_string_new (NULL);
-
-  for (guint i = 0; i < G_N_ELEMENTS (mnemonics); i++)
-    if (flags & mnemonics[i].bit)
-      g_string_append_printf (text, "%s%s", text->len > 0 ? " " : "", mnemonics[i].name);
-  return g_string_free (text, FALSE);
 }
