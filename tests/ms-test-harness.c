@@ -67,6 +67,26 @@ check_gap_is_free (guint64  start,
 }
 
 void
+ms_test_assert_area (MsMemorySet      *set,
+                     guint64           start,
+                     guint64           end,
+                     guint64           flags,
+                     guint64           offset,
+                     const char       *name,
+                     MsMappingBackend *backend)
+{
+  MsMemoryArea *area = ms_memory_set_find (set, start);
+
+  g_assert_nonnull (area);
+  g_assert_cmphex (ms_memory_area_get_start (area), ==, start);
+  g_assert_cmphex (ms_memory_area_get_end (area), ==, end);
+  g_assert_cmphex (ms_memory_area_get_flags (area), ==, flags);
+  g_assert_cmphex (ms_memory_area_get_offset (area), ==, offset);
+  g_assert_cmpstr (ms_memory_area_get_name (area), ==, name);
+  g_assert_true (ms_memory_area_get_backend (area) == backend);
+}
+
+void
 ms_test_check_lookups (MsMemorySet *set)
 {
   g_autoptr(GPtrArray) areas = ms_memory_set_get_areas (set);
@@ -597,21 +617,6 @@ ms_test_harness_protect_with_func (MsTestHarness     *self,
   return got;
 }
 
-typedef struct {
-  MsModelUpdate update;
-  guint64       param;
-} UpdateData;
-
-static gboolean
-update_func (guint64   old_flags,
-             guint64  *new_flags,
-             gpointer  user_data)
-{
-  UpdateData *data = user_data;
-
-  return ms_model_update_flags (data->update, data->param, old_flags, new_flags);
-}
-
 int
 ms_test_harness_protect_with (MsTestHarness *self,
                               guint64        start,
@@ -619,9 +624,9 @@ ms_test_harness_protect_with (MsTestHarness *self,
                               MsModelUpdate  update,
                               guint64        param)
 {
-  UpdateData data = { update, param };
+  MsModelNamedUpdate data = { update, param };
 
-  return ms_test_harness_protect_with_func (self, start, size, update_func, &data);
+  return ms_test_harness_protect_with_func (self, start, size, ms_model_named_update, &data);
 }
 
 int

@@ -122,6 +122,15 @@ void ms_test_harness_hold        (MsTestHarness *self,
  * the gaps are free and so is what find_free_area and its top-down twin
  * give. */
 void ms_test_check_lookups  (MsMemorySet      *set);
+/* Fails the test unless the area of @set at @start is [start, end) with
+ * @flags, @offset, @name and @backend. */
+void ms_test_assert_area    (MsMemorySet      *set,
+                             guint64           start,
+                             guint64           end,
+                             guint64           flags,
+                             guint64           offset,
+                             const char       *name,
+                             MsMappingBackend *backend);
 /* What code that the busy @set calls (a backend, a callback, a
  * destructor) may do: every change fails with BUSY, without a backend
  * call (@backend is one to try them with) and without changing the

@@ -579,17 +579,12 @@ do_protect (MsModel  *self,
   return result;
 }
 
-typedef struct {
-  MsModelUpdate update;
-  guint64       param;
-} NamedUpdate;
-
-static gboolean
-named_update (guint64   old_flags,
-              guint64  *new_flags,
-              gpointer  user_data)
+gboolean
+ms_model_named_update (guint64   old_flags,
+                       guint64  *new_flags,
+                       gpointer  user_data)
 {
-  NamedUpdate *u = user_data;
+  MsModelNamedUpdate *u = user_data;
 
   return ms_model_update_flags (u->update, u->param, old_flags, new_flags);
 }
@@ -601,9 +596,9 @@ ms_model_protect_with (MsModel       *self,
                        MsModelUpdate  update,
                        guint64        param)
 {
-  NamedUpdate u = { update, param };
+  MsModelNamedUpdate u = { update, param };
 
-  return ms_model_protect_with_func (self, start, size, named_update, &u);
+  return ms_model_protect_with_func (self, start, size, ms_model_named_update, &u);
 }
 
 int

@@ -70,6 +70,17 @@ gboolean ms_model_update_flags (MsModelUpdate  update,
                                 guint64        old_flags,
                                 guint64       *new_flags);
 
+/* A named update function with its parameter, as a callback: pass
+ * ms_model_named_update with a pointer to one of these as its data. */
+typedef struct {
+  MsModelUpdate update;
+  guint64       param;
+} MsModelNamedUpdate;
+
+gboolean ms_model_named_update (guint64   old_flags,
+                                guint64  *new_flags,
+                                gpointer  user_data);
+
 typedef struct _MsModel MsModel;
 
 /* @n_backends backends, numbered from 0; those in @no_move have no move

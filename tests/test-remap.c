@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "ms-test-backend.h"
+#include "ms-test-harness.h"
 
 #include <string.h>
 
@@ -70,14 +70,7 @@ assert_area (Fixture    *f,
              guint64     offset,
              const char *name)
 {
-  MsMemoryArea *area = ms_memory_set_find (f->set, start);
-
-  g_assert_nonnull (area);
-  g_assert_cmphex (ms_memory_area_get_start (area), ==, start);
-  g_assert_cmphex (ms_memory_area_get_end (area), ==, end);
-  g_assert_cmphex (ms_memory_area_get_flags (area), ==, flags);
-  g_assert_cmphex (ms_memory_area_get_offset (area), ==, offset);
-  g_assert_cmpstr (ms_memory_area_get_name (area), ==, name);
+  ms_test_assert_area (f->set, start, end, flags, offset, name, MS_MAPPING_BACKEND (f->backend));
 }
 
 /* The calls made since the last reset, as "map 0x1000 0x2000" lines. */
